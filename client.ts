@@ -1,0 +1,266 @@
+/**
+ * The running-sum client. Streams numbers from stdin and prints each running
+ * total, or adds one number, adds a batch, or watches the total.
+ *
+ * @module
+ */
+import { type Client, createChannel, createClient, GrpcError, Status } from "./lib/mod.ts";
+import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
+import { LineWriter } from "./cli/lines.ts";
+import { int32Problem, numbers, tokens } from "./cli/numbers.ts";
+import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
+
+const USAGE = `Usage: deno task client [--host HOST] [--port PORT] [COMMAND]
+
+Commands:
+  (none)      stream numbers from stdin, printing the running total after each
+  add N       add one number; print the new total
+  add-all     add the numbers from stdin as one batch, all or nothing; print the new total
+  watch       print the total, then every new total, until Ctrl-C
+
+Numbers are integers within int32, separated by spaces or newlines. A bad token
+is reported with its line number and skipped; the exit status is then 1.
+
+Options:
+  --host HOST   server host (default: localhost)
+  --port PORT   server port (default: 50051)
+  -h, --help    show this help
+
+Exit status: 0 done, 1 the call failed or the input had bad tokens,
+2 usage error, 130 interrupted (Ctrl-C).`;
+
+/** Where the client reads and writes, and what interrupts it. */
+export interface ClientIO {
+  stdin: ReadableStream<Uint8Array>;
+  stdout: WritableStream<Uint8Array>;
+  stderr: WritableStream<Uint8Array>;
+  /** Aborted by Ctrl-C: the call is cancelled and the exit status is 130. */
+  signal: AbortSignal;
+}
+
+interface Session {
+  client: Client<SumMethods>;
+  target: string;
+  out: LineWriter;
+  err: LineWriter;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs the client with command-line `args`; resolves to the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * const status = await runClient(["add", "5"], {
+ *   stdin: Deno.stdin.readable,
+ *   stdout: Deno.stdout.writable,
+ *   stderr: Deno.stderr.writable,
+ *   signal: new AbortController().signal,
+ * });
+ * ```
+ */
+export async function runClient(args: string[], io: ClientIO): Promise<number> {
+  const out = new LineWriter(io.stdout);
+  const err = new LineWriter(io.stderr);
+  try {
+    return await run(args, io, out, err);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err.line(`error: ${error.message}`);
+    err.line("run with --help for usage");
+    return 2;
+  } finally {
+    await out.close();
+    await err.close();
+  }
+}
+
+async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWriter) {
+  const { values, positionals } = parseFlags(args, addressFlags);
+  if (values.help) {
+    out.line(USAGE);
+    return 0;
+  }
+  const [command = "sum", ...rest] = positionals;
+  const expected = command === "add" ? 1 : 0;
+  if (!["sum", "add", "add-all", "watch"].includes(command)) {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+  if (rest.length !== expected) {
+    throw new UsageError(
+      command === "add" ? "add takes one number" : `${command} takes no arguments`,
+    );
+  }
+  const target = hostPort(values.host, parsePort(values.port));
+  const channel = createChannel(target);
+  const session = {
+    client: createClient(SumService, channel),
+    target,
+    out,
+    err,
+    signal: io.signal,
+  };
+  try {
+    switch (command) {
+      case "add":
+        return await add(session, rest[0]);
+      case "add-all":
+        return await addAll(session, io.stdin);
+      case "watch":
+        return await watch(session);
+      default:
+        return await streamSums(session, io.stdin);
+    }
+  } finally {
+    channel.close();
+  }
+}
+
+/** Line numbers of the numbers sent and not yet answered, oldest first. */
+class InFlight {
+  #lines: number[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#lines.length - this.#head;
+  }
+
+  get first(): number | undefined {
+    return this.#lines[this.#head];
+  }
+
+  push(line: number): void {
+    this.#lines.push(line);
+  }
+
+  shift(): void {
+    this.#head++;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#lines.length) {
+      this.#lines = this.#lines.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** The numbers of stdin as requests, counting bad tokens. */
+function requestsFrom(stdin: ReadableStream<Uint8Array>, session: Session) {
+  let bad = 0;
+  const onBad = (message: string) => {
+    bad++;
+    session.err.line(message);
+  };
+  const input = numbers(tokens(stdin.pipeThrough(new TextDecoderStream())), onBad);
+  return { input, badTokens: () => bad };
+}
+
+async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
+  const { input, badTokens } = requestsFrom(stdin, session);
+  const inFlight = new InFlight();
+  let lastSent = 0;
+  let applied = 0;
+  let total: number | undefined;
+  async function* requests(): AsyncGenerator<RequestMessage> {
+    for await (const { value, line } of input) {
+      inFlight.push(line);
+      lastSent = line;
+      yield { num: value };
+    }
+  }
+  try {
+    for await (const { sum } of session.client.SumServer(requests(), { signal: session.signal })) {
+      applied++;
+      total = sum;
+      inFlight.shift();
+      await session.out.line(String(sum));
+    }
+  } catch (error) {
+    const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
+    const progress = [
+      `applied: ${applied} numbers` + (total === undefined ? "" : ` (total ${total})`),
+    ];
+    if (rejected && inFlight.first !== undefined) {
+      progress.push(`not applied: line ${inFlight.first} and everything after it`);
+    } else if (inFlight.size > 0) {
+      progress.push(
+        `unconfirmed: ${inFlight.size} numbers sent from line ${inFlight.first} on, ` +
+          `with no reply: they may or may not have been applied`,
+        `not sent: anything after line ${lastSent}`,
+      );
+    } else if (applied > 0) {
+      progress.push(`not sent: anything after line ${lastSent}`);
+    }
+    return failure(session, error, progress);
+  }
+  return badTokens() > 0 ? 1 : 0;
+}
+
+async function add(session: Session, text: string) {
+  const problem = int32Problem(text);
+  if (problem !== undefined) throw new UsageError(`"${text}" ${problem}`);
+  try {
+    const { sum } = await session.client.Add({ num: Number(text) }, { signal: session.signal });
+    session.out.line(String(sum));
+    return 0;
+  } catch (error) {
+    return failure(session, error, []);
+  }
+}
+
+async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
+  const { input, badTokens } = requestsFrom(stdin, session);
+  let allSent = false;
+  async function* requests(): AsyncGenerator<RequestMessage> {
+    for await (const { value } of input) yield { num: value };
+    allSent = true;
+  }
+  try {
+    const { sum } = await session.client.AddAll(requests(), { signal: session.signal });
+    session.out.line(String(sum));
+    return badTokens() > 0 ? 1 : 0;
+  } catch (error) {
+    const unknown = allSent && !(error instanceof GrpcError && error.code === Status.OUT_OF_RANGE);
+    return failure(session, error, [
+      unknown
+        ? "the batch was sent whole: it may or may not have been applied"
+        : "nothing was applied (the batch is all or nothing)",
+    ]);
+  }
+}
+
+async function watch(session: Session) {
+  try {
+    for await (const { sum } of session.client.Watch({}, { signal: session.signal })) {
+      await session.out.line(String(sum));
+    }
+    return 0;
+  } catch (error) {
+    return failure(session, error, []);
+  }
+}
+
+/** Reports a failed call with what was and was not applied; returns the exit status. */
+function failure(session: Session, error: unknown, progress: string[]): number {
+  if (!(error instanceof GrpcError)) throw error;
+  const { err, target } = session;
+  if (error.code === Status.UNAVAILABLE && error.details.startsWith("No connection")) {
+    const reason = error.details.replace(/\s*Resolution note:\s*$/, "");
+    err.line(`error: cannot reach the server at ${target}: ${reason}`);
+    err.line("nothing was applied");
+    return 1;
+  }
+  err.line(session.signal.aborted ? "interrupted: call cancelled" : `error: ${error.message}`);
+  for (const line of progress) err.line(line);
+  return session.signal.aborted ? 130 : 1;
+}
+
+if (import.meta.main) {
+  const interrupt = new AbortController();
+  Deno.addSignalListener("SIGINT", () => interrupt.abort());
+  const status = await runClient(Deno.args, {
+    stdin: Deno.stdin.readable,
+    stdout: Deno.stdout.writable,
+    stderr: Deno.stderr.writable,
+    signal: interrupt.signal,
+  });
+  Deno.exit(status);
+}

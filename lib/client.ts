@@ -1,0 +1,288 @@
+import {
+  type Channel,
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client as RawClient,
+  type ClientReadableStream,
+  credentials,
+  type Metadata,
+  type MethodDefinition,
+  type ServiceError,
+  type StatusObject,
+} from "@grpc/grpc-js";
+import { Channel as GrpcChannel } from "@grpc/grpc-js";
+import type { Writable } from "node:stream";
+import { errorFromStatus, GrpcError } from "./error.ts";
+import { Inbox } from "./inbox.ts";
+import { type MetadataInit, toMetadata } from "./metadata.ts";
+import type { LoadedService, Method, MethodKind, Methods } from "./service.ts";
+import { Status } from "./status.ts";
+import { inboxFrom, writeAll } from "./streams.ts";
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Aborting it cancels the call; the call then fails with `CANCELLED`. */
+  signal?: AbortSignal;
+  /** The call fails with `DEADLINE_EXCEEDED` if not finished by then. */
+  deadline?: Date;
+  /** Milliseconds from now; the earlier of `deadline` and `timeout` applies. */
+  timeout?: number;
+  /** Request metadata (headers). */
+  metadata?: MetadataInit;
+  /** Receives the response headers, if the server sends any. */
+  onHeader?: (metadata: Metadata) => void;
+  /** Receives the response trailers, with the status. */
+  onTrailer?: (metadata: Metadata) => void;
+}
+
+/** Requests of a streaming call: any iterable, sync or async. */
+export type Source<T> = AsyncIterable<T> | Iterable<T>;
+
+/** The client-side function for one method, by its kind. */
+export type ClientMethod<M> = M extends Method<"unary", infer Req, infer Res>
+  ? (request: Req, options?: CallOptions) => Promise<Res>
+  : M extends Method<"clientStreaming", infer Req, infer Res>
+    ? (requests: Source<Req>, options?: CallOptions) => Promise<Res>
+  : M extends Method<"serverStreaming", infer Req, infer Res>
+    ? (request: Req, options?: CallOptions) => AsyncIterable<Res>
+  : M extends Method<"bidiStreaming", infer Req, infer Res>
+    ? (requests: Source<Req>, options?: CallOptions) => AsyncIterable<Res>
+  : never;
+
+/** A typed client: one function per method of the service. */
+export type Client<M extends Methods> = { readonly [K in keyof M]: ClientMethod<M[K]> };
+
+/** Options of {@linkcode createChannel}. */
+export interface CreateChannelOptions {
+  /** Default: plaintext (`credentials.createInsecure()`). */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options (`grpc.keepalive_time_ms`, …). */
+  options?: ChannelOptions;
+}
+
+/**
+ * Opens a channel (a managed set of connections) to `address`, `host:port`.
+ * Connects lazily, on the first call. Close it with `channel.close()`.
+ *
+ * @example
+ * ```ts
+ * import { createChannel } from "./client.ts";
+ * const channel = createChannel("localhost:50051");
+ * channel.close();
+ * ```
+ */
+export function createChannel(address: string, options: CreateChannelOptions = {}): Channel {
+  return new GrpcChannel(
+    address,
+    options.credentials ?? credentials.createInsecure(),
+    options.options ?? {},
+  );
+}
+
+/**
+ * A typed client for `service` over `channel`. Unary and client-streaming
+ * methods return a Promise; server-streaming and bidi methods return an
+ * AsyncIterable that starts the call when iterated. Streaming requests are
+ * written as the peer's flow control allows; the end of the request iterable
+ * half-closes the call; leaving a response loop early cancels the call.
+ * Failures are {@linkcode GrpcError}s, except an error thrown by a request
+ * iterable, which cancels the call and is rethrown as is.
+ *
+ * @example
+ * ```ts ignore
+ * const channel = createChannel("localhost:50051");
+ * const chat = createClient(ChatService, channel);
+ * for await (const reply of chat.Talk([{ text: "hi" }], { timeout: 5_000 })) {
+ *   console.log(reply.text);
+ * }
+ * channel.close();
+ * ```
+ */
+export function createClient<M extends Methods>(
+  service: LoadedService<M>,
+  channel: Channel,
+): Client<M> {
+  const raw = new RawClient(channel.getTarget(), credentials.createInsecure(), {
+    channelOverride: channel,
+  });
+  const client: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(service.methods)) {
+    client[name] = caller(raw, service.definition[name], method.kind);
+  }
+  return client as Client<M>;
+}
+
+type Definition = MethodDefinition<unknown, unknown>;
+type Callback = (error: ServiceError | null, response?: unknown) => void;
+
+function caller(raw: RawClient, def: Definition, kind: MethodKind) {
+  const { path, requestSerialize: serialize, responseDeserialize: deserialize } = def;
+  switch (kind) {
+    case "unary":
+      return (request: unknown, options: CallOptions = {}) =>
+        responseOf(options, undefined, (metadata, callOptions, callback) =>
+          raw.makeUnaryRequest(
+            path,
+            serialize,
+            deserialize,
+            request,
+            metadata,
+            callOptions,
+            callback,
+          ));
+    case "clientStreaming":
+      return (requests: Source<unknown>, options: CallOptions = {}) =>
+        responseOf(
+          options,
+          requests,
+          (metadata, callOptions, callback) =>
+            raw.makeClientStreamRequest(
+              path,
+              serialize,
+              deserialize,
+              metadata,
+              callOptions,
+              callback,
+            ),
+        );
+    case "serverStreaming":
+      return (request: unknown, options: CallOptions = {}) =>
+        responsesOf(options, undefined, (metadata, callOptions) =>
+          raw.makeServerStreamRequest(
+            path,
+            serialize,
+            deserialize,
+            request,
+            metadata,
+            callOptions,
+          ));
+    case "bidiStreaming":
+      return (requests: Source<unknown>, options: CallOptions = {}) =>
+        responsesOf(
+          options,
+          requests,
+          (metadata, callOptions) =>
+            raw.makeBidiStreamRequest(path, serialize, deserialize, metadata, callOptions),
+        );
+  }
+}
+
+/** The parts of a grpc-js client call that every kind has. */
+interface RawCall {
+  cancel(): void;
+  on(event: "metadata", listener: (metadata: Metadata) => void): this;
+  on(event: "status", listener: (status: StatusObject) => void): this;
+}
+
+/** A call whose requests are written by `writeAll`. */
+type WritableCall = RawCall & Writable;
+
+function callOptionsOf(options: CallOptions): { deadline?: Date } {
+  const { deadline, timeout } = options;
+  if (timeout === undefined) return { deadline };
+  const fromTimeout = new Date(Date.now() + timeout);
+  return { deadline: deadline && deadline < fromTimeout ? deadline : fromTimeout };
+}
+
+function cancelledBeforeStart(signal: AbortSignal): GrpcError {
+  return new GrpcError(Status.CANCELLED, "cancelled before the call started", {
+    cause: signal.reason,
+  });
+}
+
+/**
+ * Wires what every call shares: headers and trailers to the caller's hooks,
+ * the abort signal to `cancel`, and the requests, if any, to the call.
+ * `onSettled` must be called when the call ends; it returns the error a
+ * request iterable threw, if one did.
+ */
+function attach(call: RawCall, options: CallOptions, requests: Source<unknown> | undefined) {
+  const { signal, onHeader, onTrailer } = options;
+  if (onHeader) call.on("metadata", onHeader);
+  if (onTrailer) call.on("status", (status) => onTrailer(status.metadata));
+  const cancel = () => call.cancel();
+  signal?.addEventListener("abort", cancel);
+  const writing = new AbortController();
+  let requestError: unknown;
+  if (requests) {
+    const writable = call as WritableCall;
+    writeAll(writable, requests, writing.signal).then(
+      () => writing.signal.aborted || writable.end(),
+      (error) => {
+        requestError = error;
+        cancel();
+      },
+    );
+  }
+  return {
+    stopWriting: () => writing.abort(),
+    settled(): unknown {
+      writing.abort();
+      signal?.removeEventListener("abort", cancel);
+      return requestError;
+    },
+  };
+}
+
+function responseOf<Res>(
+  options: CallOptions,
+  requests: Source<unknown> | undefined,
+  start: (metadata: Metadata, callOptions: { deadline?: Date }, callback: Callback) => RawCall,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(cancelledBeforeStart(options.signal));
+    const call = start(toMetadata(options.metadata), callOptionsOf(options), (error, response) => {
+      const requestError = wiring.settled();
+      if (requestError !== undefined) reject(requestError);
+      else if (error) reject(errorFromStatus(error));
+      else resolve(response as Res);
+    });
+    const wiring = attach(call, options, requests);
+  });
+}
+
+function responsesOf<Res>(
+  options: CallOptions,
+  requests: Source<unknown> | undefined,
+  start: (metadata: Metadata, callOptions: { deadline?: Date }) => ClientReadableStream<Res>,
+): AsyncIterable<Res> {
+  let iterated = false;
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Res> {
+      if (iterated) throw new Error("the responses of a call can be iterated only once");
+      iterated = true;
+      if (options.signal?.aborted) {
+        const inbox = new Inbox<Res>();
+        inbox.end(cancelledBeforeStart(options.signal));
+        return inbox;
+      }
+      const call = start(toMetadata(options.metadata), callOptionsOf(options));
+      const wiring = attach(call, options, requests);
+      const inbox = inboxFrom<Res>(call, () => {
+        wiring.stopWriting();
+        call.cancel();
+      });
+      // The stream ends ('end') once its last message is taken; the status
+      // comes separately. The iteration ends when both are in.
+      let ended = false;
+      let status: StatusObject | undefined;
+      const finish = () => {
+        if (!ended || !status) return;
+        const requestError = wiring.settled();
+        if (requestError !== undefined) inbox.end(requestError);
+        else if (status.code !== Status.OK) inbox.end(errorFromStatus(status));
+        else inbox.end();
+      };
+      call.on("end", () => {
+        ended = true;
+        finish();
+      });
+      call.on("status", (received) => {
+        status = received;
+        finish();
+      });
+      call.on("error", () => {}); // the same failure arrives as 'status'
+      return inbox;
+    },
+  };
+}

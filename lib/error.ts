@@ -1,0 +1,67 @@
+import { Metadata } from "@grpc/grpc-js";
+import { Status, statusName } from "./status.ts";
+
+/** Options of a {@linkcode GrpcError}. */
+export interface GrpcErrorOptions {
+  /** Trailing metadata sent (server side) or received (client side) with the status. */
+  metadata?: Metadata;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * A call's failure: a gRPC status code and its details. Servers throw it to
+ * end a call with that status; clients receive it when a call fails.
+ *
+ * @example
+ * ```ts
+ * import { GrpcError } from "./error.ts";
+ * import { Status } from "./status.ts";
+ * const error = new GrpcError(Status.NOT_FOUND, "no such user: 7");
+ * error.message; // "NOT_FOUND: no such user: 7"
+ * ```
+ */
+export class GrpcError extends Error {
+  /** The status code. */
+  readonly code: Status;
+  /** The status message, as sent on the wire. */
+  readonly details: string;
+  /** Trailing metadata. */
+  readonly metadata: Metadata;
+
+  constructor(code: Status, details: string, options: GrpcErrorOptions = {}) {
+    super(`${statusName(code)}: ${details}`, { cause: options.cause });
+    this.name = "GrpcError";
+    this.code = code;
+    this.details = details;
+    this.metadata = options.metadata ?? new Metadata();
+  }
+}
+
+/** The shape of the status objects and errors grpc-js produces. */
+interface StatusLike {
+  code: number;
+  details: string;
+  metadata?: Metadata | null;
+}
+
+/**
+ * Turns a grpc-js status or service error into a {@linkcode GrpcError}.
+ *
+ * @example
+ * ```ts
+ * import { errorFromStatus } from "./error.ts";
+ * errorFromStatus({ code: 14, details: "Connection dropped" }).message;
+ * // "UNAVAILABLE: Connection dropped"
+ * ```
+ */
+export function errorFromStatus(status: StatusLike): GrpcError {
+  return new GrpcError(status.code as Status, status.details, {
+    metadata: status.metadata ?? undefined,
+  });
+}
+
+/** Whether `value` is a {@linkcode GrpcError} with the given code. */
+export function isGrpcError(value: unknown, code?: Status): value is GrpcError {
+  return value instanceof GrpcError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,332 @@
+import {
+  type handleBidiStreamingCall,
+  Metadata,
+  Server as RawServer,
+  type ServerCredentials,
+  ServerCredentials as Credentials,
+  type ServerDuplexStream,
+  type ServerOptions as RawServerOptions,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { EventEmitter } from "node:events";
+import type { Readable } from "node:stream";
+import { GrpcError } from "./error.ts";
+import { type MetadataInit, toMetadata } from "./metadata.ts";
+import type { Source } from "./client.ts";
+import type { LoadedService, Method, Methods } from "./service.ts";
+import { Status } from "./status.ts";
+import { drained, inboxFrom } from "./streams.ts";
+
+/** What a handler knows of its call. */
+export interface CallContext {
+  /** The method's path: `/package.Service/Method`. */
+  readonly method: string;
+  /** The client's address, as grpc-js reports it. */
+  readonly peer: string;
+  /** Request metadata (headers). */
+  readonly metadata: Metadata;
+  /** The client's deadline, if it set one. */
+  readonly deadline: Date | undefined;
+  /**
+   * Aborts when the client cancels or the deadline passes; its `reason` is a
+   * {@linkcode GrpcError} saying which. Handlers that wait on anything other
+   * than their requests should listen to it.
+   */
+  readonly signal: AbortSignal;
+  /** Sends response headers now; by default an empty set goes with the first response. */
+  sendHeader(metadata: MetadataInit): void;
+  /** Response trailers, sent with the status, whether the call succeeds or fails. */
+  readonly trailer: Metadata;
+}
+
+/** The server-side function for one method, by its kind. */
+export type Handler<M> = M extends Method<"unary", infer Req, infer Res>
+  ? (request: Req, context: CallContext) => Promise<Res> | Res
+  : M extends Method<"clientStreaming", infer Req, infer Res>
+    ? (requests: AsyncIterable<Req>, context: CallContext) => Promise<Res> | Res
+  : M extends Method<"serverStreaming", infer Req, infer Res>
+    ? (request: Req, context: CallContext) => Source<Res>
+  : M extends Method<"bidiStreaming", infer Req, infer Res>
+    ? (requests: AsyncIterable<Req>, context: CallContext) => Source<Res>
+  : never;
+
+/** A service's implementation: one handler per method. */
+export type ServiceImplementation<M extends Methods> = { [K in keyof M]: Handler<M[K]> };
+
+/** How one call ended, for logs and metrics. */
+export interface CallSummary {
+  method: string;
+  peer: string;
+  code: Status;
+  details: string;
+  durationMs: number;
+}
+
+/** Options of a {@linkcode GrpcServer}. */
+export interface GrpcServerOptions {
+  /** grpc-js server options (`grpc.max_receive_message_length`, …). */
+  options?: RawServerOptions;
+  /** Called once per call, when its status is sent or it is cancelled. */
+  onCallEnd?: (summary: CallSummary) => void;
+  /**
+   * Called with an error a handler threw that is not a {@linkcode GrpcError};
+   * the client gets `INTERNAL` with a generic message. Default: `console.error`.
+   */
+  onUnexpectedError?: (error: unknown, method: string) => void;
+}
+
+/** Where a {@linkcode GrpcServer} listens. */
+export interface ListenOptions {
+  /** Default `localhost`. */
+  host?: string;
+  /** Default 0: a free port chosen by the system. */
+  port?: number;
+  /** Default: plaintext. */
+  credentials?: ServerCredentials;
+}
+
+type AnyCall =
+  | ServerUnaryCall<unknown, unknown>
+  | ServerReadableStream<unknown, unknown>
+  | ServerWritableStream<unknown, unknown>
+  | ServerDuplexStream<unknown, unknown>;
+
+type UnaryCallback = (error: GrpcError | null, value?: unknown, trailer?: Metadata) => void;
+
+/** One call's life on the server: its context, and whether its status has gone out. */
+class ServerCall {
+  readonly context: CallContext;
+  readonly #call: AnyCall;
+  readonly #controller = new AbortController();
+  readonly #started = performance.now();
+  readonly #options: GrpcServerOptions;
+  #finished = false;
+
+  constructor(call: AnyCall, options: GrpcServerOptions) {
+    this.#call = call;
+    this.#options = options;
+    const deadline = call.getDeadline();
+    this.context = {
+      method: call.getPath(),
+      peer: call.getPeer(),
+      metadata: call.metadata,
+      deadline: Number.isFinite(Number(deadline)) ? new Date(deadline) : undefined,
+      signal: this.#controller.signal,
+      sendHeader: (metadata) => call.sendMetadata(toMetadata(metadata)),
+      trailer: new Metadata(),
+    };
+    // grpc-js also emits 'cancelled' after a call ends normally: only a
+    // 'cancelled' before this side has sent its status is a cancellation.
+    (call as EventEmitter).on("cancelled", () => this.#cancelled());
+    if (call.cancelled) this.#cancelled();
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Marks the status as sent; false if the call had already ended. */
+  finish(code: Status, details: string): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    this.#report(code, details);
+    return true;
+  }
+
+  /** The status to send for an error a handler threw. */
+  statusOf(error: unknown): GrpcError {
+    const trailer = this.context.trailer;
+    if (error instanceof GrpcError) {
+      error.metadata.merge(trailer);
+      return error;
+    }
+    (this.#options.onUnexpectedError ?? logUnexpected)(error, this.context.method);
+    return new GrpcError(Status.INTERNAL, "internal error", { metadata: trailer });
+  }
+
+  #cancelled(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const expired = this.context.deadline !== undefined && this.context.deadline <= new Date();
+    const reason = expired
+      ? new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")
+      : new GrpcError(Status.CANCELLED, "cancelled by the client");
+    this.#controller.abort(reason);
+    this.#report(reason.code, reason.details);
+  }
+
+  #report(code: Status, details: string): void {
+    this.#options.onCallEnd?.({
+      method: this.context.method,
+      peer: this.context.peer,
+      code,
+      details,
+      durationMs: performance.now() - this.#started,
+    });
+  }
+}
+
+function logUnexpected(error: unknown, method: string): void {
+  console.error(`${method}: handler failed:`, error);
+}
+
+/** The requests of a streaming call, ending when the client half-closes and failing if it cancels. */
+function requestsOf(call: ServerReadableStream<unknown, unknown>, state: ServerCall) {
+  const inbox = inboxFrom<unknown>(call as Readable, () => {});
+  call.on("end", () => inbox.end());
+  state.context.signal.addEventListener("abort", () => inbox.end(state.context.signal.reason));
+  return inbox;
+}
+
+function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => unknown): void {
+  new Promise((resolve) => resolve(respond())).then(
+    (value) => {
+      if (state.finish(Status.OK, "OK")) callback(null, value, state.context.trailer);
+    },
+    (error) => {
+      const status = state.statusOf(error);
+      if (state.finish(status.code, status.details)) callback(status);
+    },
+  );
+}
+
+async function replyAll(
+  state: ServerCall,
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  responses: () => Source<unknown>,
+): Promise<void> {
+  try {
+    for await (const response of responses()) {
+      if (state.finished) return;
+      if (!call.write(response)) await drained(call, state.context.signal);
+    }
+    if (state.finish(Status.OK, "OK")) call.end(state.context.trailer);
+  } catch (error) {
+    const status = state.statusOf(error);
+    if (state.finish(status.code, status.details)) call.emit("error", status);
+  }
+}
+
+/** Adapts typed handlers to the callback style grpc-js expects. */
+function adapt<M extends Methods>(
+  service: LoadedService<M>,
+  implementation: ServiceImplementation<M>,
+  options: GrpcServerOptions,
+): UntypedServiceImplementation {
+  const adapted: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service.methods)) {
+    // deno-lint-ignore no-explicit-any
+    const handler = implementation[name] as (input: any, context: CallContext) => any;
+    switch (method.kind) {
+      case "unary":
+        adapted[name] = (call: ServerUnaryCall<unknown, unknown>, callback: UnaryCallback) => {
+          const state = new ServerCall(call, options);
+          replyOnce(state, callback, () => handler(call.request, state.context));
+        };
+        break;
+      case "clientStreaming":
+        adapted[name] = (call: ServerReadableStream<unknown, unknown>, callback: UnaryCallback) => {
+          const state = new ServerCall(call, options);
+          const requests = requestsOf(call, state);
+          replyOnce(state, callback, () => handler(requests, state.context));
+        };
+        break;
+      case "serverStreaming":
+        adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
+          const state = new ServerCall(call, options);
+          replyAll(state, call, () => handler(call.request, state.context));
+        };
+        break;
+      case "bidiStreaming":
+        adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
+          const state = new ServerCall(call, options);
+          const requests = requestsOf(call, state);
+          replyAll(state, call, () => handler(requests, state.context));
+        }) satisfies handleBidiStreamingCall<unknown, unknown>;
+        break;
+    }
+  }
+  return adapted;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A gRPC server that runs typed handlers: plain async functions for unary and
+ * client-streaming methods, async generators for streaming responses.
+ * Throwing a {@linkcode GrpcError} ends the call with its status; any other
+ * error ends it with `INTERNAL` and is reported to `onUnexpectedError`.
+ *
+ * @example
+ * ```ts ignore
+ * const server = new GrpcServer();
+ * server.add(ChatService, {
+ *   async *Talk(requests) {
+ *     for await (const { text } of requests) yield { text: text.toUpperCase() };
+ *   },
+ * });
+ * const port = await server.listen({ port: 50051 });
+ * await server.shutdown({ graceMs: 5_000 });
+ * ```
+ */
+export class GrpcServer {
+  readonly #raw: RawServer;
+  readonly #options: GrpcServerOptions;
+  readonly #draining = new AbortController();
+
+  constructor(options: GrpcServerOptions = {}) {
+    this.#options = options;
+    this.#raw = new RawServer(options.options);
+  }
+
+  /**
+   * Aborts when {@linkcode shutdown} begins, with an `UNAVAILABLE`
+   * {@linkcode GrpcError} as its reason: long-lived handlers should end then.
+   */
+  get draining(): AbortSignal {
+    return this.#draining.signal;
+  }
+
+  /** Serves `service` with `implementation`. */
+  add<M extends Methods>(
+    service: LoadedService<M>,
+    implementation: ServiceImplementation<M>,
+  ): this {
+    this.#raw.addService(service.definition, adapt(service, implementation, this.#options));
+    return this;
+  }
+
+  /** Starts listening; resolves to the bound port (the chosen one if `port` is 0). */
+  listen(options: ListenOptions = {}): Promise<number> {
+    const { host = "localhost", port = 0, credentials = Credentials.createInsecure() } = options;
+    return new Promise((resolve, reject) => {
+      this.#raw.bindAsync(hostPort(host, port), credentials, (error, bound) => {
+        if (error) reject(error);
+        else resolve(bound);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting calls and aborts {@linkcode draining}; open calls may
+   * finish within `graceMs` (default 5,000), after which they are cancelled.
+   * Resolves to whether any had to be cancelled.
+   */
+  async shutdown(options: { graceMs?: number } = {}): Promise<{ forced: boolean }> {
+    this.#draining.abort(new GrpcError(Status.UNAVAILABLE, "the server is shutting down"));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceful = new Promise<boolean>((resolve) => this.#raw.tryShutdown(() => resolve(false)));
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), options.graceMs ?? 5_000);
+    });
+    const forced = await Promise.race([graceful, expired]);
+    clearTimeout(timer);
+    if (forced) this.#raw.forceShutdown();
+    return { forced };
+  }
+}

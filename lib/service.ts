@@ -1,0 +1,127 @@
+import type { ServiceDefinition } from "@grpc/grpc-js";
+import { fileURLToPath } from "node:url";
+import { loadSync, type Options as LoaderOptions } from "@grpc/proto-loader";
+
+/** The four kinds of gRPC call, named for which side streams. */
+export type MethodKind = "unary" | "clientStreaming" | "serverStreaming" | "bidiStreaming";
+
+/**
+ * A method's kind with its request and response types. The types exist only
+ * for the compiler; at run time a method is its kind.
+ */
+export interface Method<K extends MethodKind, Req, Res> {
+  readonly kind: K;
+  /** Never set: carries the request and response types. */
+  readonly types?: { request: Req; response: Res };
+}
+
+/** Any method of any kind. */
+// deno-lint-ignore no-explicit-any
+export type AnyMethod = Method<MethodKind, any, any>;
+
+/** A service's methods, by name. */
+export type Methods = Record<string, AnyMethod>;
+
+/** The request type of a method. */
+export type RequestOf<M> = M extends Method<MethodKind, infer Req, unknown> ? Req : never;
+/** The response type of a method. */
+export type ResponseOf<M> = M extends Method<MethodKind, unknown, infer Res> ? Res : never;
+
+/**
+ * Declares a unary method: one request, one response.
+ *
+ * @example
+ * ```ts
+ * import { unary } from "./service.ts";
+ * const GetUser = unary<{ id: number }, { name: string }>();
+ * ```
+ */
+export function unary<Req, Res>(): Method<"unary", Req, Res> {
+  return { kind: "unary" };
+}
+
+/** Declares a client-streaming method: many requests, one response. */
+export function clientStreaming<Req, Res>(): Method<"clientStreaming", Req, Res> {
+  return { kind: "clientStreaming" };
+}
+
+/** Declares a server-streaming method: one request, many responses. */
+export function serverStreaming<Req, Res>(): Method<"serverStreaming", Req, Res> {
+  return { kind: "serverStreaming" };
+}
+
+/** Declares a bidirectional-streaming method: many requests, many responses. */
+export function bidiStreaming<Req, Res>(): Method<"bidiStreaming", Req, Res> {
+  return { kind: "bidiStreaming" };
+}
+
+/** A service as TypeScript knows it: its full name and its typed methods. */
+export interface ServiceSpec<M extends Methods> {
+  /** The fully qualified name, as in the proto: `package.Service`. */
+  readonly name: string;
+  readonly methods: M;
+}
+
+/** A service spec checked against a proto file, ready for clients and servers. */
+export interface LoadedService<M extends Methods> extends ServiceSpec<M> {
+  /** The grpc-js definition: paths, serializers and kinds of every method. */
+  readonly definition: ServiceDefinition;
+}
+
+/** proto-loader options used unless overridden: field names as in the proto, defaults filled in. */
+export const defaultLoaderOptions: LoaderOptions = {
+  keepCase: true,
+  defaults: true,
+  oneofs: true,
+  longs: String,
+  enums: String,
+};
+
+function kindOf(definition: { requestStream: boolean; responseStream: boolean }): MethodKind {
+  if (definition.requestStream) {
+    return definition.responseStream ? "bidiStreaming" : "clientStreaming";
+  }
+  return definition.responseStream ? "serverStreaming" : "unary";
+}
+
+/**
+ * Loads a service from a proto file and checks that it has every method of
+ * `spec`, of the declared kind. Throws an `Error` that names each mismatch.
+ *
+ * @example
+ * ```ts ignore
+ * import { bidiStreaming, loadService } from "./service.ts";
+ * const Chat = loadService(new URL("./chat.proto", import.meta.url), {
+ *   name: "chat.Chat",
+ *   methods: { Talk: bidiStreaming<{ text: string }, { text: string }>() },
+ * });
+ * ```
+ */
+export function loadService<M extends Methods>(
+  protoFile: string | URL,
+  spec: ServiceSpec<M>,
+  loaderOptions: LoaderOptions = {},
+): LoadedService<M> {
+  const path = protoFile instanceof URL ? fileURLToPath(protoFile) : protoFile;
+  const pkg = loadSync(path, { ...defaultLoaderOptions, ...loaderOptions });
+  const found = pkg[spec.name];
+  if (!found || "format" in found) {
+    const services = Object.keys(pkg).filter((name) => !("format" in pkg[name]));
+    throw new Error(
+      `${path} has no service ${spec.name} (it has: ${services.join(", ") || "none"})`,
+    );
+  }
+  const definition = found as ServiceDefinition;
+  const problems: string[] = [];
+  for (const [name, method] of Object.entries(spec.methods)) {
+    const actual = definition[name];
+    if (!actual) problems.push(`${name} is not in the proto`);
+    else if (kindOf(actual) !== method.kind) {
+      problems.push(`${name} is ${kindOf(actual)} in the proto, declared ${method.kind}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`${spec.name} in ${path} does not match its spec: ${problems.join("; ")}`);
+  }
+  return { ...spec, definition };
+}
