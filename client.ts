@@ -29,6 +29,13 @@ Options:
 Exit status: 0 done, 1 the call failed or the input had bad tokens,
 2 usage error, 130 interrupted (Ctrl-C).`;
 
+/**
+ * Numbers sent and not yet answered, at most. Deno 2.8.3's node:http2 does not
+ * hold writes back by HTTP/2 flow control, so this window is what keeps a
+ * fast input from piling up in memory when the server is slower.
+ */
+export const IN_FLIGHT_WINDOW = 4096;
+
 /** Where the client reads and writes, and what interrupts it. */
 export interface ClientIO {
   stdin: ReadableStream<Uint8Array>;
@@ -159,8 +166,13 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
   let lastSent = 0;
   let applied = 0;
   let total: number | undefined;
+  let windowOpen: PromiseWithResolvers<void> | undefined;
   async function* requests(): AsyncGenerator<RequestMessage> {
     for await (const { value, line } of input) {
+      if (inFlight.size >= IN_FLIGHT_WINDOW) {
+        windowOpen = Promise.withResolvers();
+        await windowOpen.promise;
+      }
       inFlight.push(line);
       lastSent = line;
       yield { num: value };
@@ -171,6 +183,7 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
       applied++;
       total = sum;
       inFlight.shift();
+      windowOpen?.resolve();
       await session.out.line(String(sum));
     }
   } catch (error) {

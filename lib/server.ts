@@ -147,6 +147,18 @@ class ServerCall {
     return new GrpcError(Status.INTERNAL, "internal error", { metadata: trailer });
   }
 
+  /**
+   * Whether the end of the requests is the client's half-close. grpc-js also
+   * ends the request stream when the client resets it (cancels) or the
+   * deadline passes; those are cancellations, and are treated as such here.
+   */
+  isHalfClose(): boolean {
+    const transport = transportOf(this.#call);
+    const expired = this.context.deadline !== undefined && this.context.deadline <= new Date();
+    if (transport?.closed || transport?.destroyed || expired) this.#cancelled();
+    return !this.#finished;
+  }
+
   #cancelled(): void {
     if (this.#finished) return;
     this.#finished = true;
@@ -169,6 +181,16 @@ class ServerCall {
   }
 }
 
+/** The HTTP/2 stream under a grpc-js server call, found through grpc-js internals if they allow. */
+function transportOf(call: AnyCall): { closed?: boolean; destroyed?: boolean } | undefined {
+  type Layer = { stream?: { closed?: boolean; destroyed?: boolean }; nextCall?: Layer };
+  let layer = (call as unknown as { call?: Layer }).call;
+  for (let depth = 0; layer && depth < 8; depth++, layer = layer.nextCall) {
+    if (layer.stream) return layer.stream;
+  }
+  return undefined;
+}
+
 function logUnexpected(error: unknown, method: string): void {
   console.error(`${method}: handler failed:`, error);
 }
@@ -176,7 +198,9 @@ function logUnexpected(error: unknown, method: string): void {
 /** The requests of a streaming call, ending when the client half-closes and failing if it cancels. */
 function requestsOf(call: ServerReadableStream<unknown, unknown>, state: ServerCall) {
   const inbox = inboxFrom<unknown>(call as Readable, () => {});
-  call.on("end", () => inbox.end());
+  call.on("end", () => {
+    if (state.isHalfClose()) inbox.end();
+  });
   state.context.signal.addEventListener("abort", () => inbox.end(state.context.signal.reason));
   return inbox;
 }

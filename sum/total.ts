@@ -33,6 +33,11 @@ export class RunningTotal {
     return this.#value;
   }
 
+  /** How many watchers are open. */
+  get watchers(): number {
+    return this.#watchers.size;
+  }
+
   /** Adds `n`; returns the new total. */
   add(n: number): number {
     const next = this.#value + n;

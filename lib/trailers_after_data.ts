@@ -1,0 +1,57 @@
+/**
+ * A fix for grpc-js on Deno 2.8.3: Deno's `node:http2` emits a client
+ * stream's 'trailers' as soon as they arrive, even while DATA received before
+ * them is still buffered in the paused stream. grpc-js ends a failed call the
+ * moment it sees a non-OK status in the trailers, so replies the server sent
+ * before its error status were lost. Node delivers that data first.
+ *
+ * Installed once, for every client stream grpc-js opens: 'trailers' is held
+ * back until the stream flows again with nothing buffered (grpc-js resumes it
+ * only once it has passed on every message it parsed), or until 'close'.
+ *
+ * @module
+ */
+import http2 from "node:http2";
+import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
+
+type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+
+function holdTrailersUntilDrained(stream: ClientHttp2Stream): void {
+  const emit = stream.emit as Emit;
+  let held: unknown[] | undefined;
+  const release = () => {
+    if (!held) return;
+    const args = held;
+    held = undefined;
+    emit.call(stream, "trailers", ...args);
+  };
+  const drained = () => stream.readableFlowing !== false && stream.readableLength === 0;
+  stream.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === "trailers" && !drained()) {
+      held = args;
+      return true;
+    }
+    if (event === "close") release();
+    const result = emit.call(stream, event, ...args);
+    if ((event === "data" || event === "resume") && drained()) release();
+    return result;
+  }) as ClientHttp2Stream["emit"];
+}
+
+const patched = Symbol.for("grpc-deno.trailers-after-data");
+type Patchable = typeof http2 & { [patched]?: true };
+
+if ("Deno" in globalThis && !(http2 as Patchable)[patched]) {
+  (http2 as Patchable)[patched] = true;
+  const connect = http2.connect;
+  http2.connect = ((...args: Parameters<typeof connect>): ClientHttp2Session => {
+    const session = connect.apply(http2, args);
+    const request = session.request;
+    session.request = (...requestArgs: Parameters<typeof request>) => {
+      const stream = request.apply(session, requestArgs);
+      holdTrailersUntilDrained(stream);
+      return stream;
+    };
+    return session;
+  }) as typeof connect;
+}

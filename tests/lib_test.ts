@@ -1,0 +1,286 @@
+import assert from "node:assert/strict";
+import {
+  type CallContext,
+  GrpcError,
+  isGrpcError,
+  loadService,
+  Metadata,
+  Status,
+  statusName,
+  unary,
+} from "../lib/mod.ts";
+import { Echo, type Message, startEcho } from "./fixtures/echo.ts";
+import { collect, rejection } from "./helpers.ts";
+
+const msg = (text: string, count = 0): Message => ({ text, count });
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the reason the handler's signal aborted. */
+function abortReason(context: CallContext): Promise<GrpcError> {
+  return new Promise((resolve) => {
+    context.signal.addEventListener("abort", () => resolve(context.signal.reason));
+  });
+}
+
+Deno.test("unary call returns the handler's response", async () => {
+  await using echo = await startEcho({ Say: ({ text }) => msg(text.toUpperCase()) });
+  assert.deepEqual(await echo.client.Say(msg("hi")), msg("HI"));
+});
+
+Deno.test("client-streaming handler receives every request until the client half-closes", async () => {
+  await using echo = await startEcho({
+    async Collect(requests) {
+      const texts = [];
+      for await (const { text } of requests) texts.push(text);
+      return msg(texts.join(","), texts.length);
+    },
+  });
+  assert.deepEqual(await echo.client.Collect([msg("a"), msg("b"), msg("c")]), msg("a,b,c", 3));
+  assert.deepEqual(await echo.client.Collect([]), msg("", 0));
+});
+
+Deno.test("server-streaming responses arrive in order and end with the handler", async () => {
+  await using echo = await startEcho({
+    async *Repeat({ text, count }) {
+      for (let i = 0; i < count; i++) yield msg(text, i);
+    },
+  });
+  const replies = await collect(echo.client.Repeat(msg("x", 3)));
+  assert.deepEqual(replies, [msg("x", 0), msg("x", 1), msg("x", 2)]);
+});
+
+Deno.test("bidi call answers each request while the client is still sending", async () => {
+  await using echo = await startEcho({
+    async *Chat(requests) {
+      for await (const { text, count } of requests) yield msg(text, count + 1);
+    },
+  });
+  // Each request is sent only after the reply to the previous one arrived:
+  // this deadlocks unless both directions run at once.
+  let lastReply = Promise.withResolvers<Message>();
+  async function* requests() {
+    let count = 0;
+    for (let i = 0; i < 5; i++) {
+      yield msg("ping", count);
+      count = (await lastReply.promise).count;
+      lastReply = Promise.withResolvers();
+    }
+  }
+  const counts = [];
+  for await (const reply of echo.client.Chat(requests())) {
+    counts.push(reply.count);
+    lastReply.resolve(reply);
+  }
+  assert.deepEqual(counts, [1, 2, 3, 4, 5]);
+});
+
+Deno.test("a GrpcError thrown by a handler reaches the client with its code, details and trailers", async () => {
+  await using echo = await startEcho({
+    Say(_request, context) {
+      context.trailer.set("x-reason", "quota");
+      throw new GrpcError(Status.RESOURCE_EXHAUSTED, "quota used up");
+    },
+    async *Repeat() {
+      yield msg("first");
+      throw new GrpcError(Status.NOT_FOUND, "no second");
+    },
+  });
+  const error = await rejection(echo.client.Say(msg("")));
+  assert.ok(isGrpcError(error, Status.RESOURCE_EXHAUSTED));
+  assert.equal(error.details, "quota used up");
+  assert.deepEqual(error.metadata.get("x-reason"), ["quota"]);
+
+  const received: Message[] = [];
+  const streamError = await rejection((async () => {
+    for await (const reply of echo.client.Repeat(msg(""))) received.push(reply);
+  })());
+  assert.deepEqual(received, [msg("first")]);
+  assert.ok(isGrpcError(streamError, Status.NOT_FOUND));
+});
+
+Deno.test("an unexpected handler error becomes INTERNAL with a generic message and is reported", async () => {
+  const reported: unknown[] = [];
+  await using echo = await startEcho({
+    Say() {
+      throw new TypeError("secret internals");
+    },
+  }, { onUnexpectedError: (error) => reported.push(error) });
+  const error = await rejection(echo.client.Say(msg("")));
+  assert.ok(isGrpcError(error, Status.INTERNAL));
+  assert.equal(error.details, "internal error");
+  assert.equal(reported.length, 1);
+  assert.equal((reported[0] as Error).message, "secret internals");
+});
+
+Deno.test("aborting the client's signal cancels the call and aborts the handler's signal", async () => {
+  const handlerAborted = Promise.withResolvers<GrpcError>();
+  const started = Promise.withResolvers<void>();
+  await using echo = await startEcho({
+    async *Repeat(_request, context) {
+      abortReason(context).then(handlerAborted.resolve);
+      yield msg("started");
+      await abortReason(context);
+    },
+  });
+  const controller = new AbortController();
+  const call = (async () => {
+    for await (const _ of echo.client.Repeat(msg(""), { signal: controller.signal })) {
+      started.resolve();
+    }
+  })();
+  await started.promise;
+  controller.abort();
+  assert.ok(isGrpcError(await rejection(call), Status.CANCELLED));
+  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
+});
+
+Deno.test("leaving a response loop early cancels the call on the server", async () => {
+  const handlerAborted = Promise.withResolvers<GrpcError>();
+  await using echo = await startEcho({
+    async *Chat(requests, context) {
+      abortReason(context).then(handlerAborted.resolve);
+      for await (const request of requests) yield request;
+    },
+  });
+  async function* endless() {
+    for (let i = 0;; i++) yield msg("n", i);
+  }
+  for await (const reply of echo.client.Chat(endless())) {
+    if (reply.count === 2) break;
+  }
+  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
+});
+
+Deno.test("a client-streaming handler sees a cancelled call as an error, never as the end of the requests", async () => {
+  const outcome = Promise.withResolvers<string>();
+  const received = Promise.withResolvers<void>();
+  await using echo = await startEcho({
+    async Collect(requests) {
+      let count = 0;
+      try {
+        for await (const _ of requests) if (++count === 2) received.resolve();
+        outcome.resolve("completed");
+      } catch (error) {
+        outcome.resolve(isGrpcError(error) ? statusName(error.code) : String(error));
+      }
+      return msg("");
+    },
+  });
+  async function* requests() {
+    yield msg("a");
+    yield msg("b");
+    await new Promise(() => {}); // never half-closes
+  }
+  const controller = new AbortController();
+  const call = echo.client.Collect(requests(), { signal: controller.signal });
+  await received.promise;
+  controller.abort();
+  assert.ok(isGrpcError(await rejection(call), Status.CANCELLED));
+  assert.equal(await outcome.promise, "CANCELLED");
+});
+
+Deno.test("an already-aborted signal fails the call without sending it", async () => {
+  let calls = 0;
+  await using echo = await startEcho({ Say: (request) => (calls++, request) });
+  const error = await rejection(echo.client.Say(msg(""), { signal: AbortSignal.abort() }));
+  assert.ok(isGrpcError(error, Status.CANCELLED));
+  assert.equal(calls, 0);
+});
+
+Deno.test("a passed deadline fails the call with DEADLINE_EXCEEDED and aborts the handler's signal", async () => {
+  const handlerAborted = Promise.withResolvers<GrpcError>();
+  let handlerDeadline: Date | undefined;
+  await using echo = await startEcho({
+    async Say(request, context) {
+      handlerDeadline = context.deadline;
+      handlerAborted.resolve(await abortReason(context));
+      return request;
+    },
+  });
+  const error = await rejection(echo.client.Say(msg(""), { timeout: 200 }));
+  assert.ok(isGrpcError(error, Status.DEADLINE_EXCEEDED));
+  assert.equal((await handlerAborted.promise).code, Status.DEADLINE_EXCEEDED);
+  assert.ok(handlerDeadline instanceof Date);
+});
+
+Deno.test("request headers reach the handler; response headers and trailers reach the client", async () => {
+  await using echo = await startEcho({
+    async *Repeat(_request, context) {
+      const [id] = context.metadata.get("x-request-id");
+      context.sendHeader({ "x-echo-id": String(id) });
+      context.trailer.set("x-items", "1");
+      yield msg("only");
+    },
+  });
+  const header = Promise.withResolvers<Metadata>();
+  const trailer = Promise.withResolvers<Metadata>();
+  const replies = await collect(echo.client.Repeat(msg(""), {
+    metadata: { "x-request-id": "42" },
+    onHeader: header.resolve,
+    onTrailer: trailer.resolve,
+  }));
+  assert.deepEqual(replies, [msg("only")]);
+  assert.deepEqual((await header.promise).get("x-echo-id"), ["42"]);
+  assert.deepEqual((await trailer.promise).get("x-items"), ["1"]);
+});
+
+Deno.test("an error thrown by the request iterable cancels the call and is rethrown as is", async () => {
+  const handlerAborted = Promise.withResolvers<GrpcError>();
+  await using echo = await startEcho({
+    async Collect(requests, context) {
+      abortReason(context).then(handlerAborted.resolve);
+      for await (const _ of requests) { /* reads until cancelled */ }
+      return msg("");
+    },
+  });
+  const broken = new Error("input broke");
+  async function* requests() {
+    yield msg("a");
+    await delay(50);
+    throw broken;
+  }
+  assert.equal(await rejection(echo.client.Collect(requests())), broken);
+  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
+});
+
+Deno.test("shutdown aborts draining, waits for open calls within the grace period, then cancels them", async () => {
+  const handlerAborted = Promise.withResolvers<GrpcError>();
+  const started = Promise.withResolvers<void>();
+  await using echo = await startEcho({
+    async *Repeat(_request, context) {
+      abortReason(context).then(handlerAborted.resolve);
+      yield msg("open");
+      await abortReason(context);
+    },
+  });
+  const call = (async () => {
+    for await (const _ of echo.client.Repeat(msg(""))) started.resolve();
+  })();
+  await started.promise;
+  const { forced } = await echo.server.shutdown({ graceMs: 100 });
+  assert.ok(echo.server.draining.aborted);
+  assert.equal(echo.server.draining.reason.code, Status.UNAVAILABLE);
+  assert.equal(forced, true);
+  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
+  assert.ok(await rejection(call) instanceof GrpcError);
+});
+
+Deno.test("loadService names every method that differs from the spec", () => {
+  const load = () =>
+    loadService(new URL("./fixtures/echo.proto", import.meta.url), {
+      name: Echo.name,
+      methods: { Say: unary<Message, Message>(), Chat: unary<Message, Message>(), Nope: unary() },
+    });
+  assert.throws(
+    load,
+    /Chat is bidiStreaming in the proto, declared unary; Nope is not in the proto/,
+  );
+  assert.throws(
+    () =>
+      loadService(new URL("./fixtures/echo.proto", import.meta.url), {
+        name: "echo.Nope",
+        methods: {},
+      }),
+    /has no service echo\.Nope \(it has: echo\.Echo\)/,
+  );
+});
