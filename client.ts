@@ -6,6 +6,7 @@
  */
 import { type Client, createChannel, createClient, GrpcError, Status } from "./lib/mod.ts";
 import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
+import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { int32Problem, numbers, tokens } from "./cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
@@ -164,6 +165,7 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
   const { input, badTokens } = requestsFrom(stdin, session);
   const inFlight = new InFlight();
   let lastSent = 0;
+  let allSent = false;
   let applied = 0;
   let total: number | undefined;
   let windowOpen: PromiseWithResolvers<void> | undefined;
@@ -177,6 +179,7 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
       lastSent = line;
       yield { num: value };
     }
+    allSent = true;
   }
   try {
     for await (const { sum } of session.client.SumServer(requests(), { signal: session.signal })) {
@@ -193,14 +196,18 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     ];
     if (rejected && inFlight.first !== undefined) {
       progress.push(`not applied: line ${inFlight.first} and everything after it`);
-    } else if (inFlight.size > 0) {
-      progress.push(
-        `unconfirmed: ${inFlight.size} numbers sent from line ${inFlight.first} on, ` +
-          `with no reply: they may or may not have been applied`,
-        `not sent: anything after line ${lastSent}`,
-      );
-    } else if (applied > 0) {
-      progress.push(`not sent: anything after line ${lastSent}`);
+    } else {
+      if (inFlight.size > 0) {
+        progress.push(
+          `unconfirmed: ${inFlight.size} numbers sent from line ${inFlight.first} on, ` +
+            `with no reply: they may or may not have been applied`,
+        );
+      }
+      if (!allSent) {
+        progress.push(
+          lastSent === 0 ? "not sent: the input" : `not sent: anything after line ${lastSent}`,
+        );
+      }
     }
     return failure(session, error, progress);
   }
@@ -267,6 +274,7 @@ function failure(session: Session, error: unknown, progress: string[]): number {
 }
 
 if (import.meta.main) {
+  quietGrpcLogs();
   const interrupt = new AbortController();
   Deno.addSignalListener("SIGINT", () => interrupt.abort());
   const status = await runClient(Deno.args, {

@@ -6,6 +6,7 @@
  */
 import { type CallSummary, statusName } from "./lib/mod.ts";
 import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
+import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { serveSum } from "./sum/serve.ts";
 
 const USAGE = `Usage: deno task server [--host HOST] [--port PORT] [--grace SECONDS]
@@ -49,6 +50,12 @@ function logCall({ method, peer, code, durationMs }: CallSummary): void {
   log(`${method} peer=${peer} status=${statusName(code)} duration=${durationMs.toFixed(1)}ms`);
 }
 
+/** The system's reason inside grpc-js's bind error ("address already in use"), or its message. */
+function bindFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.match(/listen E[A-Z]+: ([^\]]+?)(?: \S+:\d+)?\]/)?.[1] ?? message;
+}
+
 async function main(args: string[]): Promise<number> {
   let config: ServerConfig | undefined;
   try {
@@ -67,8 +74,7 @@ async function main(args: string[]): Promise<number> {
   try {
     started = await serveSum({ host, port: config.port, onCallEnd: logCall });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    console.error(`error: cannot listen on ${hostPort(host, config.port)}: ${reason}`);
+    console.error(`error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`);
     return 1;
   }
   const { server, port } = started;
@@ -94,4 +100,7 @@ async function main(args: string[]): Promise<number> {
   return await stopped.promise;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  quietGrpcLogs();
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { closedPort, startProgram, startServerProgram } from "./helpers.ts";
+
+Deno.test("server.ts and client.ts as real programs: echo 1 2 3 | client prints 1, 3, 6", async () => {
+  await using server = await startServerProgram();
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port]);
+  await client.write("1 2 3\n");
+  await client.closeStdin();
+  assert.equal(await client.exit(), 0);
+  assert.equal(client.stdout.text, "1\n3\n6\n");
+  assert.match(server.stdout.text, /^listening on localhost:\d+\n$/);
+});
+
+Deno.test("server logs one line per call and exits 0 on SIGTERM", async () => {
+  await using server = await startServerProgram();
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port, "add", "5"]);
+  assert.equal(await client.exit(), 0);
+  await server.stderr.waitFor(/\/sum\.SumService\/Add peer=\S+ status=OK duration=[\d.]+ms\n/);
+  server.process.kill("SIGTERM");
+  assert.equal(await server.exit(), 0);
+  assert.match(server.stderr.text, /SIGTERM: shutting down/);
+  assert.match(server.stderr.text, /stopped\n$/);
+});
+
+Deno.test("server on SIGINT ends a watcher at once and stops within the grace period", async () => {
+  await using server = await startServerProgram(["--grace", "2"]);
+  const port = server.target.split(":").at(-1)!;
+  await using watcher = await startProgram("client", ["--port", port, "watch"]);
+  await watcher.stdout.waitFor(/^0\n$/);
+  server.process.kill("SIGINT");
+  assert.equal(await watcher.exit(), 1);
+  assert.match(watcher.stderr.text, /UNAVAILABLE: the server is shutting down/);
+  assert.equal(await server.exit(), 0);
+});
+
+Deno.test("client exits 130 on Ctrl-C (SIGINT), cancelling its call", async () => {
+  await using server = await startServerProgram();
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port]);
+  await client.write("4\n");
+  await client.stdout.waitFor(/^4\n$/);
+  client.process.kill("SIGINT");
+  assert.equal(await client.exit(), 130);
+  await server.stderr.waitFor(/SumServer peer=\S+ status=CANCELLED/);
+});
+
+Deno.test("client against a port nobody listens on: one clear line, exit 1", async () => {
+  const port = String(closedPort());
+  await using client = await startProgram("client", ["--port", port, "add", "1"]);
+  assert.equal(await client.exit(), 1);
+  const lines = client.stderr.text.trim().split("\n");
+  assert.match(lines[0], new RegExp(`^error: cannot reach the server at localhost:${port}: `));
+  assert.doesNotMatch(client.stderr.text, /\n\s+at /, "no stack trace");
+});
+
+Deno.test("server with a bad flag or a taken port says so in one line, without a stack trace", async () => {
+  await using badFlag = await startProgram("server", ["--port", "seventy"]);
+  assert.equal(await badFlag.exit(), 2);
+  assert.equal(
+    badFlag.stderr.text,
+    'error: --port must be an integer from 0 to 65535, not "seventy"\nrun with --help for usage\n',
+  );
+
+  await using first = await startServerProgram();
+  const port = first.target.split(":").at(-1)!;
+  await using second = await startProgram("server", ["--port", port]);
+  assert.equal(await second.exit(), 1);
+  assert.equal(
+    second.stderr.text,
+    `error: cannot listen on localhost:${port}: address already in use\n`,
+  );
+  assert.doesNotMatch(second.stderr.text, /\n\s+at /, "no stack trace");
+});
