@@ -8,7 +8,7 @@ import { type Client, createChannel, createClient, GrpcError, Status } from "./l
 import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
-import { int32Problem, numbers, tokens } from "./cli/numbers.ts";
+import { int32Problem, numbers, type NumberToken, tokens } from "./cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
 
 const USAGE = `Usage: deno task client [--host HOST] [--port PORT] [COMMAND]
@@ -124,30 +124,34 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
   }
 }
 
-/** Line numbers of the numbers sent and not yet answered, oldest first. */
+/** The numbers sent and not yet answered, oldest first. */
 class InFlight {
-  #lines: number[] = [];
+  #sent: NumberToken[] = [];
   #head = 0;
 
   get size(): number {
-    return this.#lines.length - this.#head;
+    return this.#sent.length - this.#head;
   }
 
-  get first(): number | undefined {
-    return this.#lines[this.#head];
+  get first(): NumberToken | undefined {
+    return this.#sent[this.#head];
   }
 
-  push(line: number): void {
-    this.#lines.push(line);
+  push(token: NumberToken): void {
+    this.#sent.push(token);
   }
 
   shift(): void {
     this.#head++;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#lines.length) {
-      this.#lines = this.#lines.slice(this.#head);
+    if (this.#head >= 1024 && this.#head * 2 >= this.#sent.length) {
+      this.#sent = this.#sent.slice(this.#head);
       this.#head = 0;
     }
   }
+}
+
+function numbersText(count: number): string {
+  return count === 1 ? "1 number" : `${count} numbers`;
 }
 
 /** The numbers of stdin as requests, counting bad tokens. */
@@ -170,14 +174,14 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
   let total: number | undefined;
   let windowOpen: PromiseWithResolvers<void> | undefined;
   async function* requests(): AsyncGenerator<RequestMessage> {
-    for await (const { value, line } of input) {
+    for await (const token of input) {
       if (inFlight.size >= IN_FLIGHT_WINDOW) {
         windowOpen = Promise.withResolvers();
         await windowOpen.promise;
       }
-      inFlight.push(line);
-      lastSent = line;
-      yield { num: value };
+      inFlight.push(token);
+      lastSent = token.line;
+      yield { num: token.value };
     }
     allSent = true;
   }
@@ -191,15 +195,16 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     }
   } catch (error) {
     const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
+    const first = inFlight.first;
     const progress = [
-      `applied: ${applied} numbers` + (total === undefined ? "" : ` (total ${total})`),
+      `applied: ${numbersText(applied)}` + (total === undefined ? "" : ` (total ${total})`),
     ];
-    if (rejected && inFlight.first !== undefined) {
-      progress.push(`not applied: line ${inFlight.first} and everything after it`);
+    if (rejected && first) {
+      progress.push(`not applied: ${first.value} (line ${first.line}) and everything after it`);
     } else {
-      if (inFlight.size > 0) {
+      if (first) {
         progress.push(
-          `unconfirmed: ${inFlight.size} numbers sent from line ${inFlight.first} on, ` +
+          `unconfirmed: ${numbersText(inFlight.size)} sent from line ${first.line} on, ` +
             `with no reply: they may or may not have been applied`,
         );
       }
@@ -263,8 +268,8 @@ function failure(session: Session, error: unknown, progress: string[]): number {
   if (!(error instanceof GrpcError)) throw error;
   const { err, target } = session;
   if (error.code === Status.UNAVAILABLE && error.details.startsWith("No connection")) {
-    const reason = error.details.replace(/\s*Resolution note:\s*$/, "");
-    err.line(`error: cannot reach the server at ${target}: ${reason}`);
+    const reason = error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/);
+    err.line(`error: cannot reach the server at ${target}: ${reason?.[1] ?? error.details}`);
     err.line("nothing was applied");
     return 1;
   }

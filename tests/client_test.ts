@@ -133,7 +133,7 @@ Deno.test("client says which numbers were applied when the server rejects one mi
   assert.match(run.stderr[0], /^error: OUT_OF_RANGE: adding 2147483647 to the total 3/);
   assert.deepEqual(run.stderr.slice(1), [
     "applied: 2 numbers (total 3)",
-    "not applied: line 3 and everything after it",
+    "not applied: 2147483647 (line 3) and everything after it",
   ]);
   assert.equal(sum.total.value, 3);
 });
