@@ -4,8 +4,22 @@
  *
  * @module
  */
-import { type Client, createChannel, createClient, GrpcError, Status } from "./lib/mod.ts";
-import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
+import {
+  channelCredentials,
+  type Client,
+  createChannel,
+  createClient,
+  GrpcError,
+  Status,
+} from "./lib/mod.ts";
+import {
+  addressFlags,
+  fileFlag,
+  hostPort,
+  parseFlags,
+  parsePort,
+  UsageError,
+} from "./cli/flags.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { int32Problem, numbers, type NumberToken, tokens } from "./cli/numbers.ts";
@@ -25,6 +39,10 @@ is reported with its line number and skipped; the exit status is then 1.
 Options:
   --host HOST   server host (default: localhost)
   --port PORT   server port (default: 50051)
+  --tls         connect with TLS, trusting the system's root certificates
+  --ca FILE     connect with TLS, trusting this CA certificate (PEM)
+  --cert FILE   present this client certificate (PEM) for mutual TLS...
+  --key FILE    ...with this private key (PEM)
   -h, --help    show this help
 
 Exit status: 0 done, 1 the call failed or the input had bad tokens,
@@ -83,8 +101,30 @@ export async function runClient(args: string[], io: ClientIO): Promise<number> {
   }
 }
 
+const clientFlags = {
+  ...addressFlags,
+  tls: { type: "boolean", default: false },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+} as const;
+
+type ClientValues = ReturnType<typeof parseFlags<typeof clientFlags>>["values"];
+
+function credentialsFrom({ tls, ca, cert, key }: ClientValues) {
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  if (!tls && ca === undefined && cert === undefined) return undefined;
+  return channelCredentials({
+    ca: ca === undefined ? undefined : fileFlag("--ca", ca),
+    cert: cert === undefined ? undefined : fileFlag("--cert", cert),
+    key: key === undefined ? undefined : fileFlag("--key", key),
+  });
+}
+
 async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWriter) {
-  const { values, positionals } = parseFlags(args, addressFlags);
+  const { values, positionals } = parseFlags(args, clientFlags);
   if (values.help) {
     out.line(USAGE);
     return 0;
@@ -100,7 +140,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     );
   }
   const target = hostPort(values.host, parsePort(values.port));
-  const channel = createChannel(target);
+  const channel = createChannel(target, { credentials: credentialsFrom(values) });
   const session = {
     client: createClient(SumService, channel),
     target,

@@ -1,53 +1,30 @@
 /**
- * The running-sum server: serves `sum.SumService` until SIGINT or SIGTERM,
- * then lets open calls finish within a grace period.
+ * The running-sum server: serves `sum.SumService`, health checking and
+ * reflection until SIGINT or SIGTERM, then lets open calls finish within a
+ * grace period.
  *
  * @module
  */
-import { type CallSummary, statusName } from "./lib/mod.ts";
-import { addressFlags, hostPort, parseFlags, parsePort, UsageError } from "./cli/flags.ts";
+import { type CallSummary, serverCredentials, Status, statusName } from "./lib/mod.ts";
+import { hostPort, UsageError } from "./cli/flags.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
+import { createLogger, type Logger } from "./cli/log.ts";
+import { SERVER_USAGE, type ServerConfig, serverConfig } from "./cli/server_config.ts";
 import { serveSum } from "./sum/serve.ts";
 
-const USAGE = `Usage: deno task server [--host HOST] [--port PORT] [--grace SECONDS]
+const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
 
-Serves sum.SumService: one running total, shared by every client.
-Prints "listening on HOST:PORT" once ready; logs one line per call on stderr.
-
-Options:
-  --host HOST        interface to listen on (default: localhost; 0.0.0.0 or :: for all)
-  --port PORT        port (default: 50051; 0 picks a free one)
-  --grace SECONDS    on SIGINT/SIGTERM, how long open calls may still run (default: 5)
-  -h, --help         show this help`;
-
-interface ServerConfig {
-  host: string;
-  port: number;
-  graceMs: number;
-}
-
-function configFrom(args: string[]): ServerConfig | undefined {
-  const { values, positionals } = parseFlags(args, {
-    ...addressFlags,
-    grace: { type: "string", default: "5" },
-  });
-  if (values.help) return undefined;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const grace = Number(values.grace);
-  if (values.grace.trim() === "" || !(grace >= 0 && grace <= 86_400)) {
-    throw new UsageError(
-      `--grace must be a number of seconds from 0 to 86400, not "${values.grace}"`,
-    );
-  }
-  return { host: values.host, port: parsePort(values.port), graceMs: grace * 1000 };
-}
-
-function log(message: string): void {
-  console.error(`${new Date().toISOString()} ${message}`);
-}
-
-function logCall({ method, peer, code, durationMs }: CallSummary): void {
-  log(`${method} peer=${peer} status=${statusName(code)} duration=${durationMs.toFixed(1)}ms`);
+function callLogger(log: Logger) {
+  return ({ method, peer, code, details, durationMs }: CallSummary) => {
+    const failed = SERVER_FAULTS.has(code);
+    log.log(failed ? "error" : "info", "call", {
+      method,
+      peer,
+      status: statusName(code),
+      duration_ms: Number(durationMs.toFixed(3)),
+      details: code === Status.OK ? undefined : details,
+    });
+  };
 }
 
 /** The system's reason inside grpc-js's bind error ("address already in use"), or its message. */
@@ -56,42 +33,61 @@ function bindFailure(error: unknown): string {
   return message.match(/listen E[A-Z]+: ([^\]]+?)(?: \S+:\d+)?\]/)?.[1] ?? message;
 }
 
-async function main(args: string[]): Promise<number> {
-  let config: ServerConfig | undefined;
+const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
+
+function configFrom(args: string[]): ServerConfig | number {
   try {
-    config = configFrom(args);
+    const config = serverConfig(args);
+    if (config) return config;
+    console.log(SERVER_USAGE);
+    return 0;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`error: ${error.message}\nrun with --help for usage`);
     return 2;
   }
-  if (!config) {
-    console.log(USAGE);
-    return 0;
-  }
-  const { host, graceMs } = config;
+}
+
+async function main(args: string[]): Promise<number> {
+  const config = configFrom(args);
+  if (typeof config === "number") return config;
+  const { host, graceMs, tls } = config;
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   let started;
   try {
-    started = await serveSum({ host, port: config.port, onCallEnd: logCall });
+    started = await serveSum({
+      host,
+      port: config.port,
+      credentials: tls && serverCredentials(tls),
+      options: config.options,
+      onCallEnd: callLogger(log),
+      onUnexpectedError: (error, method) =>
+        log.log("error", "handler failed", { method, error: String(error) }),
+    });
   } catch (error) {
     console.error(`error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`);
     return 1;
   }
   const { server, port } = started;
   console.log(`listening on ${hostPort(host, port)}`);
+  if (!tls && !LOOPBACK.test(host)) {
+    log.log("warn", "serving without TLS on a non-loopback address", { host });
+  }
+  const transport = tls ? (tls.clientCa ? "mutual TLS" : "TLS") : "plaintext";
+  log.log("info", "serving", { address: hostPort(host, port), transport });
 
   const stopped = Promise.withResolvers<number>();
   let stopping = false;
   const onSignal = async (signal: Deno.Signal) => {
     if (stopping) {
-      log(`${signal} again: cancelling the open calls now`);
+      log.log("warn", "cancelling the open calls now", { signal });
       await server.shutdown({ graceMs: 0 });
       return stopped.resolve(0);
     }
     stopping = true;
-    log(`${signal}: shutting down; open calls have ${graceMs / 1000}s to finish`);
+    log.log("info", "shutting down", { signal, grace_s: graceMs / 1000 });
     const { forced } = await server.shutdown({ graceMs });
-    log(forced ? "stopped; the calls still open were cancelled" : "stopped");
+    log.log("info", forced ? "stopped; the calls still open were cancelled" : "stopped");
     stopped.resolve(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

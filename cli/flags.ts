@@ -45,11 +45,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
  * ```
  */
 export function parsePort(text: string): number {
-  const port = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw new UsageError(`--port must be an integer from 0 to 65535, not "${text}"`);
-  }
-  return port;
+  return numberFlag("--port", text, { min: 0, max: 65535, integer: true });
 }
 
 /**
@@ -63,4 +59,49 @@ export function parsePort(text: string): number {
  */
 export function hostPort(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A number flag's value, checked against its range.
+ *
+ * @example
+ * ```ts
+ * import { numberFlag } from "./flags.ts";
+ * numberFlag("--grace", "2.5", { min: 0, max: 60 }); // 2.5
+ * ```
+ */
+export function numberFlag(
+  name: string,
+  text: string,
+  range: { min: number; max: number; integer?: boolean },
+): number {
+  const value = text.trim() === "" ? NaN : Number(text);
+  const { min, max, integer = false } = range;
+  if (!(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
+    const kind = integer ? "an integer" : "a number";
+    throw new UsageError(`${name} must be ${kind} from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+/** One of a flag's allowed values. */
+export function choiceFlag<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(`${name} must be one of ${choices.join(", ")}, not "${text}"`);
+  }
+  return text as T;
+}
+
+/** The bytes of a file named by a flag, or a one-line error naming both. */
+export function fileFlag(name: string, path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new UsageError(`cannot read ${name} ${path}: ${reason}`);
+  }
 }

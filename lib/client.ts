@@ -12,6 +12,7 @@ import {
 } from "@grpc/grpc-js";
 import { Channel as GrpcChannel } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
+import "./ip_servername.ts";
 import "./trailers_after_data.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";

@@ -25,6 +25,10 @@
  * await server.shutdown();
  * ```
  *
+ * Health checking (`./health.ts`) and server reflection (`./reflection.ts`)
+ * are separate modules, so that only servers that use them load their
+ * packages.
+ *
  * @module
  */
 export * from "./client.ts";
@@ -34,3 +38,4 @@ export * from "./metadata.ts";
 export * from "./server.ts";
 export * from "./service.ts";
 export * from "./status.ts";
+export * from "./tls.ts";

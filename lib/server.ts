@@ -309,6 +309,14 @@ export class GrpcServer {
   }
 
   /**
+   * The underlying grpc-js server, for services written for grpc-js (such as
+   * `grpc-health-check` or `@grpc/reflection`'s `addToServer`).
+   */
+  get raw(): RawServer {
+    return this.#raw;
+  }
+
+  /**
    * Aborts when {@linkcode shutdown} begins, with an `UNAVAILABLE`
    * {@linkcode GrpcError} as its reason: long-lived handlers should end then.
    */

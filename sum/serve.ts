@@ -1,13 +1,12 @@
-import { type CallSummary, GrpcServer, type ListenOptions } from "../lib/mod.ts";
+import { GrpcServer, type GrpcServerOptions, type ListenOptions } from "../lib/mod.ts";
+import { addHealth, HEALTH_PROTO } from "../lib/health.ts";
+import { addReflection } from "../lib/reflection.ts";
 import { SumService } from "./api.ts";
 import { sumService } from "./handlers.ts";
 import { RunningTotal } from "./total.ts";
 
-/** Options of {@linkcode serveSum}. */
-export interface ServeSumOptions extends ListenOptions {
-  /** Called once per call as it ends. */
-  onCallEnd?: (summary: CallSummary) => void;
-}
+/** Options of {@linkcode serveSum}: where to listen, and the server's own options. */
+export type ServeSumOptions = ListenOptions & GrpcServerOptions;
 
 /** A running sum server. */
 export interface SumServer {
@@ -18,7 +17,8 @@ export interface SumServer {
 }
 
 /**
- * Starts a `sum.SumService` server with a total of 0.
+ * Starts a `sum.SumService` server with a total of 0, with health checking
+ * (`grpc.health.v1`) and server reflection.
  *
  * @example
  * ```ts ignore
@@ -27,9 +27,11 @@ export interface SumServer {
  * ```
  */
 export async function serveSum(options: ServeSumOptions = {}): Promise<SumServer> {
-  const server = new GrpcServer({ onCallEnd: options.onCallEnd });
+  const server = new GrpcServer(options);
   const total = new RunningTotal();
   server.add(SumService, sumService({ total, draining: server.draining }));
+  addHealth(server, [SumService.name]);
+  addReflection(server, [new URL("../sum.proto", import.meta.url), HEALTH_PROTO]);
   const port = await server.listen(options);
   return { server, total, port };
 }

@@ -17,11 +17,13 @@ Deno.test("server logs one line per call and exits 0 on SIGTERM", async () => {
   const port = server.target.split(":").at(-1)!;
   await using client = await startProgram("client", ["--port", port, "add", "5"]);
   assert.equal(await client.exit(), 0);
-  await server.stderr.waitFor(/\/sum\.SumService\/Add peer=\S+ status=OK duration=[\d.]+ms\n/);
+  await server.stderr.waitFor(
+    / info call method=\/sum\.SumService\/Add peer=\S+ status=OK duration_ms=[\d.]+\n/,
+  );
   server.process.kill("SIGTERM");
   assert.equal(await server.exit(), 0);
-  assert.match(server.stderr.text, /SIGTERM: shutting down/);
-  assert.match(server.stderr.text, /stopped\n$/);
+  assert.match(server.stderr.text, / info shutting down signal=SIGTERM grace_s=5\n/);
+  assert.match(server.stderr.text, / info stopped\n$/);
 });
 
 Deno.test("server on SIGINT ends a watcher at once and stops within the grace period", async () => {
@@ -43,7 +45,7 @@ Deno.test("client exits 130 on Ctrl-C (SIGINT), cancelling its call", async () =
   await client.stdout.waitFor(/^4\n$/);
   client.process.kill("SIGINT");
   assert.equal(await client.exit(), 130);
-  await server.stderr.waitFor(/SumServer peer=\S+ status=CANCELLED/);
+  await server.stderr.waitFor(/method=\/sum\.SumService\/SumServer peer=\S+ status=CANCELLED/);
 });
 
 Deno.test("client against a port nobody listens on: one clear line, exit 1", async () => {

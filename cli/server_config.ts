@@ -1,0 +1,122 @@
+import type { ServerOptions } from "@grpc/grpc-js";
+import { type ServerTlsOptions } from "../lib/mod.ts";
+import {
+  addressFlags,
+  choiceFlag,
+  fileFlag,
+  numberFlag,
+  parseFlags,
+  parsePort,
+  UsageError,
+} from "./flags.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+
+/** The server program's usage text. */
+export const SERVER_USAGE = `Usage: deno task server [OPTIONS]
+
+Serves sum.SumService: one running total, shared by every client, with gRPC
+health checking and server reflection. Prints "listening on HOST:PORT" once
+ready; logs one line per call on stderr.
+
+Options:
+  --host HOST                 interface to listen on (default: localhost;
+                              0.0.0.0 or :: for all)
+  --port PORT                 port (default: 50051; 0 picks a free one)
+  --grace SECONDS             on SIGINT/SIGTERM, how long open calls may still
+                              run (default: 5)
+  --tls-cert FILE             serve TLS with this certificate chain (PEM)...
+  --tls-key FILE              ...and this private key (PEM)
+  --client-ca FILE            require client certificates issued by this CA
+                              (mutual TLS)
+  --max-message-bytes N       largest request accepted (default: 4194304)
+  --max-streams N             concurrent calls per connection (default: 100)
+  --keepalive SECONDS         ping idle connections this often (default: 60)
+  --keepalive-timeout SECONDS drop a connection whose ping is not answered in
+                              time (default: 20)
+  --max-connection-age SECONDS  ask clients to reconnect after this long, for
+                              load balancing (default: 0, never)
+  --log-level LEVEL           debug, info, warn or error (default: info)
+  --log-format FORMAT         text or json (default: text)
+  -h, --help                  show this help`;
+
+/** Everything the server program was asked for. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  graceMs: number;
+  tls?: ServerTlsOptions;
+  /** grpc-js server options carrying the limits. */
+  options: ServerOptions;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+const serverFlags = {
+  ...addressFlags,
+  grace: { type: "string", default: "5" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "client-ca": { type: "string" },
+  "max-message-bytes": { type: "string", default: String(4 * 1024 * 1024) },
+  "max-streams": { type: "string", default: "100" },
+  keepalive: { type: "string", default: "60" },
+  "keepalive-timeout": { type: "string", default: "20" },
+  "max-connection-age": { type: "string", default: "0" },
+  "log-level": { type: "string", default: "info" },
+  "log-format": { type: "string", default: "text" },
+} as const;
+
+const DAY = 86_400;
+
+function tlsFrom(values: { "tls-cert"?: string; "tls-key"?: string; "client-ca"?: string }) {
+  const { "tls-cert": cert, "tls-key": key, "client-ca": clientCa } = values;
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new UsageError("--client-ca needs --tls-cert and --tls-key");
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) {
+    throw new UsageError("--tls-cert and --tls-key go together");
+  }
+  return {
+    cert: fileFlag("--tls-cert", cert),
+    key: fileFlag("--tls-key", key),
+    clientCa: clientCa === undefined ? undefined : fileFlag("--client-ca", clientCa),
+  };
+}
+
+/** The server's configuration from its arguments; `undefined` when help was asked for. */
+export function serverConfig(args: string[]): ServerConfig | undefined {
+  const { values, positionals } = parseFlags(args, serverFlags);
+  if (values.help) return undefined;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const seconds = (name: keyof typeof values, max = DAY) =>
+    numberFlag(`--${name}`, String(values[name]), { min: 0, max }) * 1000;
+  const graceMs = seconds("grace");
+  const maxAgeMs = seconds("max-connection-age");
+  const options: ServerOptions = {
+    "grpc.max_receive_message_length": numberFlag(
+      "--max-message-bytes",
+      values["max-message-bytes"],
+      { min: 1, max: 2 ** 31 - 1, integer: true },
+    ),
+    "grpc.max_concurrent_streams": numberFlag("--max-streams", values["max-streams"], {
+      min: 1,
+      max: 2 ** 31 - 1,
+      integer: true,
+    }),
+    "grpc.keepalive_time_ms": seconds("keepalive") || 2 ** 31 - 1,
+    "grpc.keepalive_timeout_ms": seconds("keepalive-timeout"),
+    ...(maxAgeMs > 0
+      ? { "grpc.max_connection_age_ms": maxAgeMs, "grpc.max_connection_age_grace_ms": graceMs }
+      : {}),
+  };
+  return {
+    host: values.host,
+    port: parsePort(values.port),
+    graceMs,
+    tls: tlsFrom(values),
+    options,
+    logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),
+    logFormat: choiceFlag("--log-format", values["log-format"], ["text", "json"] as const),
+  };
+}

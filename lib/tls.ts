@@ -1,0 +1,72 @@
+import "./ip_servername.ts";
+import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
+
+/** PEM text or bytes. */
+export type Pem = string | Uint8Array;
+
+const pem = (value: Pem) => Buffer.from(value);
+
+/** A server's TLS identity, and the CA its clients' certificates must come from, if any. */
+export interface ServerTlsOptions {
+  /** The certificate chain, PEM. */
+  cert: Pem;
+  /** The private key, PEM. */
+  key: Pem;
+  /** When set, clients must present a certificate issued by this CA (mutual TLS). */
+  clientCa?: Pem;
+}
+
+/**
+ * TLS credentials for a server.
+ *
+ * Without `clientCa`, grpc-js would fill the context's CA list from the
+ * default roots (`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`), and Deno 2.8.3 sends
+ * that whole list in the handshake, which clients reject as oversized; an
+ * empty list is given instead.
+ *
+ * @example
+ * ```ts ignore
+ * const tls = serverCredentials({ cert: Deno.readFileSync("server.pem"), key: Deno.readFileSync("server.key") });
+ * await server.listen({ port: 50051, credentials: tls });
+ * ```
+ */
+export function serverCredentials(options: ServerTlsOptions): ServerCredentials {
+  const { cert, key, clientCa } = options;
+  return ServerCredentials.createSsl(
+    clientCa === undefined ? Buffer.alloc(0) : pem(clientCa),
+    [{ cert_chain: pem(cert), private_key: pem(key) }],
+    clientCa !== undefined,
+  );
+}
+
+/** What a TLS client trusts, and its own certificate for mutual TLS. */
+export interface ChannelTlsOptions {
+  /** CA certificates to trust, PEM; default: the system's roots. */
+  ca?: Pem;
+  /** The client's certificate chain, PEM, for servers that require one. */
+  cert?: Pem;
+  /** The client's private key, PEM. */
+  key?: Pem;
+}
+
+/**
+ * TLS credentials for a channel. Targets may be host names or IP addresses.
+ *
+ * @example
+ * ```ts ignore
+ * const channel = createChannel("localhost:50051", {
+ *   credentials: channelCredentials({ ca: Deno.readFileSync("ca.pem") }),
+ * });
+ * ```
+ */
+export function channelCredentials(options: ChannelTlsOptions = {}): ChannelCredentials {
+  const { ca, cert, key } = options;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError("a client certificate needs both cert and key");
+  }
+  return credentials.createSsl(
+    ca === undefined ? null : pem(ca),
+    key === undefined ? null : pem(key),
+    cert === undefined ? null : pem(cert),
+  );
+}
