@@ -1,14 +1,19 @@
+import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, protoPath } from "grpc-health-check";
 import type { GrpcServer } from "./server.ts";
 
 /** The `grpc.health.v1` proto file, for reflection and clients. */
 export const HEALTH_PROTO: string = protoPath;
 
+type WatchCall = ServerWritableStream<unknown, unknown>;
+
 /**
- * Serves `grpc.health.v1.Health` (Check and Watch) on `server`: SERVING for
- * the whole server (`""`) and for each name in `services`, turning NOT_SERVING
- * the moment a graceful shutdown begins, so that load balancers drain the
- * server before it goes. Returns the implementation, to report other states.
+ * Serves `grpc.health.v1.Health` (Check and Watch, from `grpc-health-check`)
+ * on `server`: SERVING for the whole server (`""`) and for each name in
+ * `services`. The moment a graceful shutdown begins, every status turns
+ * NOT_SERVING, so that load balancers drain the server before it goes, and
+ * each open Watch ends after saying so, so that it does not hold the shutdown
+ * up. Returns the implementation, to report other states.
  *
  * @example
  * ```ts ignore
@@ -18,9 +23,24 @@ export const HEALTH_PROTO: string = protoPath;
 export function addHealth(server: GrpcServer, services: string[]): HealthImplementation {
   const names = ["", ...services];
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, "SERVING"])));
-  health.addToServer(server.raw);
+  const watches = new Set<WatchCall>();
+  const tracking = {
+    addService(definition, implementation: UntypedServiceImplementation) {
+      const watch = implementation.watch as (call: WatchCall) => void;
+      server.raw.addService(definition, {
+        ...implementation,
+        watch(call: WatchCall) {
+          watches.add(call);
+          call.on("cancelled", () => watches.delete(call));
+          watch(call);
+        },
+      });
+    },
+  } as Pick<Server, "addService">;
+  health.addToServer(tracking as Server);
   server.draining.addEventListener("abort", () => {
     for (const name of names) health.setStatus(name, "NOT_SERVING");
+    for (const call of watches) call.end();
   });
   return health;
 }

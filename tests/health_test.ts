@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import {
+  bidiStreaming,
+  createChannel,
+  createClient,
+  isGrpcError,
+  loadService,
+  serverStreaming,
+  Status,
+  unary,
+} from "../lib/mod.ts";
+import { HEALTH_PROTO } from "../lib/health.ts";
+import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
+
+type HealthStatus = { status: string };
+
+const Health = loadService(HEALTH_PROTO, {
+  name: "grpc.health.v1.Health",
+  methods: {
+    Check: unary<{ service: string }, HealthStatus>(),
+    Watch: serverStreaming<{ service: string }, HealthStatus>(),
+  },
+});
+
+type ReflectionRequest = { list_services?: string; file_containing_symbol?: string };
+type ReflectionResponse = {
+  list_services_response?: { service: { name: string }[] };
+  file_descriptor_response?: { file_descriptor_proto: Uint8Array[] };
+};
+
+const reflection = (version: string) =>
+  loadService(`/usr/share/grpc-proto/grpc/reflection/${version}/reflection.proto`, {
+    name: `grpc.reflection.${version}.ServerReflection`,
+    methods: { ServerReflectionInfo: bidiStreaming<ReflectionRequest, ReflectionResponse>() },
+  }, { includeDirs: ["/usr/share/grpc-proto"] });
+
+Deno.test("health reports SERVING for the server and for sum.SumService, NOT_FOUND for others", async () => {
+  await using sum = await startSumServer();
+  const channel = createChannel(sum.target);
+  try {
+    const health = createClient(Health, channel);
+    assert.deepEqual(await health.Check({ service: "" }), { status: "SERVING" });
+    assert.deepEqual(await health.Check({ service: "sum.SumService" }), { status: "SERVING" });
+    assert.ok(isGrpcError(await rejection(health.Check({ service: "nope" })), Status.NOT_FOUND));
+  } finally {
+    channel.close();
+  }
+});
+
+Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while calls still run", async () => {
+  await using sum = await startSumServer();
+  const channel = createChannel(sum.target);
+  using client = sumClient(sum.target);
+  try {
+    const statuses: string[] = [];
+    const serving = Promise.withResolvers<void>();
+    const notServing = Promise.withResolvers<void>();
+    const watching = (async () => {
+      for await (const { status } of createClient(Health, channel).Watch({ service: "" })) {
+        statuses.push(status);
+        if (status === "SERVING") serving.resolve();
+        if (status === "NOT_SERVING") notServing.resolve();
+      }
+    })().catch(() => {});
+    // An open SumServer call that outlives the start of the shutdown.
+    const release = Promise.withResolvers<void>();
+    async function* requests() {
+      yield { num: 1 };
+      await release.promise;
+      yield { num: 2 };
+    }
+    const streaming = collect(client.SumServer(requests()));
+    await serving.promise;
+    const shutdown = sum.server.shutdown({ graceMs: 2_000 });
+    await notServing.promise;
+    release.resolve();
+    assert.deepEqual((await streaming).map((reply) => reply.sum), [1, 3]);
+    assert.deepEqual(await shutdown, { forced: false }, "the health watch did not hold it up");
+    await watching;
+    assert.deepEqual(statuses.slice(0, 2), ["SERVING", "NOT_SERVING"]);
+  } finally {
+    channel.close();
+  }
+});
+
+for (const version of ["v1", "v1alpha"]) {
+  Deno.test(`reflection ${version} lists the services and describes sum.SumService`, async () => {
+    await using sum = await startSumServer();
+    const channel = createChannel(sum.target);
+    try {
+      const client = createClient(reflection(version), channel);
+      const [list, file] = await collect(client.ServerReflectionInfo([
+        { list_services: "" },
+        { file_containing_symbol: "sum.SumService" },
+      ]));
+      const names = list.list_services_response!.service.map((service) => service.name).sort();
+      assert.deepEqual(names, ["grpc.health.v1.Health", "sum.SumService"]);
+      const descriptor = new TextDecoder().decode(
+        file.file_descriptor_response!.file_descriptor_proto[0],
+      );
+      for (
+        const name of [
+          "sum.proto",
+          "SumService",
+          "SumServer",
+          "Add",
+          "AddAll",
+          "Watch",
+          "RequestMessage",
+        ]
+      ) {
+        assert.ok(descriptor.includes(name), `the descriptor names ${name}`);
+      }
+    } finally {
+      channel.close();
+    }
+  });
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { Client as RawClient, credentials, type ServiceError } from "@grpc/grpc-js";
+import { isGrpcError, Status } from "../lib/mod.ts";
+import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
+
+/** Sends `bytes` as the request of the unary Add, bypassing serialization. */
+function sendRawAdd(target: string, bytes: Uint8Array): Promise<ServiceError> {
+  const raw = new RawClient(target, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    raw.makeUnaryRequest(
+      "/sum.SumService/Add",
+      (value: Uint8Array) => Buffer.from(value),
+      (value: Buffer) => value,
+      bytes,
+      (error) => {
+        raw.close();
+        if (error) resolve(error);
+        else reject(new Error("the server accepted the bytes"));
+      },
+    );
+  });
+}
+
+Deno.test("a request over the size limit gets RESOURCE_EXHAUSTED and the server carries on", async () => {
+  await using sum = await startSumServer({ options: { "grpc.max_receive_message_length": 1024 } });
+  const error = await sendRawAdd(sum.target, new Uint8Array(2048));
+  assert.equal(error.code, Status.RESOURCE_EXHAUSTED);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 7 }), { sum: 7 });
+});
+
+Deno.test("bytes that are not a RequestMessage fail the call, change nothing, and the server carries on", async () => {
+  await using sum = await startSumServer();
+  // Field 1 as a length-delimited string longer than the message.
+  const error = await sendRawAdd(sum.target, new Uint8Array([0x0a, 0x7f, 0x01]));
+  assert.equal(error.code, Status.INTERNAL);
+  assert.equal(sum.total.value, 0);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 });
+});
+
+Deno.test("calls beyond the per-connection stream limit wait for a free stream instead of failing", async () => {
+  await using sum = await startSumServer({ options: { "grpc.max_concurrent_streams": 2 } });
+  using client = sumClient(sum.target);
+  const controller = new AbortController();
+  const watching = [0, 1].map(async () => {
+    for await (const _ of client.Watch({}, { signal: controller.signal }));
+  });
+  const adds = Promise.all([1, 2, 3].map((num) => client.Add({ num })));
+  const settled = await Promise.race([
+    adds.then(() => "added"),
+    new Promise((r) => setTimeout(r, 300, "waiting")),
+  ]);
+  controller.abort();
+  for (const watch of watching) assert.ok(isGrpcError(await rejection(watch), Status.CANCELLED));
+  const sums = (await adds).map((reply) => reply.sum).sort((a, b) => a - b);
+  assert.equal(sums.at(-1), 6);
+  assert.equal(settled, "waiting", "the adds waited while both streams were taken");
+});
+
+Deno.test("keepalive pings keep an idle stream open", async () => {
+  await using sum = await startSumServer({
+    options: { "grpc.keepalive_time_ms": 100, "grpc.keepalive_timeout_ms": 1_000 },
+  });
+  using watcher = sumClient(sum.target);
+  using adder = sumClient(sum.target);
+  const seen: number[] = [];
+  const first = Promise.withResolvers<void>();
+  const watching = (async () => {
+    for await (const { sum } of watcher.Watch({})) {
+      seen.push(sum);
+      first.resolve();
+      if (sum === 1) return;
+    }
+  })();
+  await first.promise;
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // idle: ten keepalive pings
+  await adder.Add({ num: 1 });
+  await watching;
+  assert.deepEqual(seen, [0, 1]);
+});
+
+Deno.test("with a maximum connection age, clients keep working across reconnections", async () => {
+  await using sum = await startSumServer({
+    options: { "grpc.max_connection_age_ms": 200, "grpc.max_connection_age_grace_ms": 1_000 },
+  });
+  using client = sumClient(sum.target);
+  for (let i = 1; i <= 8; i++) {
+    assert.deepEqual(await client.Add({ num: 1 }), { sum: i });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual((await collect(client.SumServer([{ num: 1 }]))).map((r) => r.sum), [9]);
+});

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { serverCredentials } from "../lib/mod.ts";
+import { makeCertificates, type TestCertificates } from "./certs.ts";
+import { runClientOn, startProgram, startSumServer } from "./helpers.ts";
+
+const read = (path: string) => Deno.readFileSync(path);
+
+function tlsServer(certs: TestCertificates, mutual = false) {
+  return startSumServer({
+    credentials: serverCredentials({
+      cert: read(certs.server.cert),
+      key: read(certs.server.key),
+      clientCa: mutual ? read(certs.ca) : undefined,
+    }),
+  });
+}
+
+const portOf = (target: string) => target.split(":").at(-1)!;
+
+Deno.test("TLS: a client trusting the server's CA is served, by host name and by IP address", async () => {
+  await using certs = await makeCertificates();
+  await using sum = await tlsServer(certs);
+  const port = portOf(sum.target);
+  for (const host of ["localhost", "127.0.0.1"]) {
+    const run = await runClientOn(`${host}:${port}`, ["--ca", certs.ca, "add", "1"]);
+    assert.deepEqual(run, { status: 0, stdout: [String(sum.total.value)], stderr: [] }, host);
+  }
+  assert.equal(sum.total.value, 2);
+});
+
+Deno.test("TLS: a client that does not trust the server's certificate, or speaks plaintext, is refused", async () => {
+  await using certs = await makeCertificates();
+  await using sum = await tlsServer(certs);
+  const systemRoots = await runClientOn(sum.target, ["--tls", "add", "1"]);
+  assert.equal(systemRoots.status, 1);
+  assert.match(
+    systemRoots.stderr[0],
+    /^error: cannot reach the server at localhost:\d+: .*certificate/,
+  );
+  const plaintext = await runClientOn(sum.target, ["add", "1"]);
+  assert.equal(plaintext.status, 1);
+  assert.equal(sum.total.value, 0);
+});
+
+Deno.test("mutual TLS: only a client with a certificate from the client CA is served", async () => {
+  await using certs = await makeCertificates();
+  await using sum = await tlsServer(certs, true);
+  const withCert = ["--ca", certs.ca, "--cert", certs.client.cert, "--key", certs.client.key];
+  assert.deepEqual(await runClientOn(sum.target, [...withCert, "add", "5"]), {
+    status: 0,
+    stdout: ["5"],
+    stderr: [],
+  });
+  const without = await runClientOn(sum.target, ["--ca", certs.ca, "add", "5"]);
+  assert.equal(without.status, 1);
+  const stranger = ["--ca", certs.ca, "--cert", certs.stranger.cert, "--key", certs.stranger.key];
+  const refused = await runClientOn(sum.target, [...stranger, "add", "5"]);
+  assert.equal(refused.status, 1);
+  assert.equal(sum.total.value, 5);
+});
+
+Deno.test("client TLS flags are checked: a missing file or a lone --cert is a usage error", async () => {
+  const missing = await runClientOn("localhost:1", ["--ca", "/nonexistent/ca.pem", "add", "1"]);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr[0], "error: cannot read --ca /nonexistent/ca.pem: no such file");
+  const lone = await runClientOn("localhost:1", ["--cert", "client.pem", "add", "1"]);
+  assert.equal(lone.status, 2);
+  assert.equal(lone.stderr[0], "error: --cert and --key go together");
+});
+
+Deno.test("server.ts serves TLS with --tls-cert and --tls-key, and mutual TLS with --client-ca", async () => {
+  await using certs = await makeCertificates();
+  const tls = ["--tls-cert", certs.server.cert, "--tls-key", certs.server.key];
+  await using server = await startProgram("server", [
+    "--port",
+    "0",
+    ...tls,
+    "--client-ca",
+    certs.ca,
+  ]);
+  await server.stdout.waitFor(/listening on \S+:\d+\n/);
+  const port = server.stdout.text.match(/:(\d+)\n/)![1];
+  const clientCert = ["--cert", certs.client.cert, "--key", certs.client.key];
+  await using client = await startProgram("client", [
+    "--port",
+    port,
+    "--ca",
+    certs.ca,
+    ...clientCert,
+  ]);
+  await client.write("1 2 3\n");
+  await client.closeStdin();
+  assert.equal(await client.exit(), 0);
+  assert.equal(client.stdout.text, "1\n3\n6\n");
+  assert.match(server.stderr.text, /info serving address=localhost:\d+ transport="mutual TLS"/);
+});
+
+Deno.test("server warns when it serves plaintext beyond loopback", async () => {
+  await using server = await startProgram("server", ["--host", "0.0.0.0", "--port", "0"]);
+  await server.stderr.waitFor(
+    /warn serving without TLS on a non-loopback address host=0\.0\.0\.0\n/,
+  );
+  await using local = await startProgram("server", ["--port", "0"]);
+  await local.stderr.waitFor(/info serving /);
+  assert.doesNotMatch(local.stderr.text, /warn/);
+});
