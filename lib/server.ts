@@ -9,6 +9,7 @@ import {
   type ServerReadableStream,
   type ServerUnaryCall,
   type ServerWritableStream,
+  type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
@@ -18,6 +19,7 @@ import { type MetadataInit, toMetadata } from "./metadata.ts";
 import type { Source } from "./client.ts";
 import type { LoadedService, Method, Methods } from "./service.ts";
 import { Status } from "./status.ts";
+import { SendWindow } from "./send_window.ts";
 import { drained, inboxFrom } from "./streams.ts";
 
 /** What a handler knows of its call. */
@@ -181,9 +183,16 @@ class ServerCall {
   }
 }
 
+/** What is read of the HTTP/2 stream under a call. */
+interface Transport {
+  closed?: boolean;
+  destroyed?: boolean;
+  session?: unknown;
+}
+
 /** The HTTP/2 stream under a grpc-js server call, found through grpc-js internals if they allow. */
-function transportOf(call: AnyCall): { closed?: boolean; destroyed?: boolean } | undefined {
-  type Layer = { stream?: { closed?: boolean; destroyed?: boolean }; nextCall?: Layer };
+function transportOf(call: AnyCall): Transport | undefined {
+  type Layer = { stream?: Transport; nextCall?: Layer };
   let layer = (call as unknown as { call?: Layer }).call;
   for (let depth = 0; layer && depth < 8; depth++, layer = layer.nextCall) {
     if (layer.stream) return layer.stream;
@@ -220,12 +229,18 @@ function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => un
 async function replyAll(
   state: ServerCall,
   call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  serialize: (value: unknown) => Buffer,
   responses: () => Source<unknown>,
 ): Promise<void> {
+  const window = SendWindow.of(transportOf(call)?.session);
+  const { signal } = state.context;
   try {
     for await (const response of responses()) {
       if (state.finished) return;
-      if (!call.write(response)) await drained(call, state.context.signal);
+      const bytes = serialize(response);
+      window?.add(bytes.length);
+      if (!call.write(bytes)) await drained(call, signal);
+      if (window?.full) await window.drained(signal);
     }
     if (state.finish(Status.OK, "OK")) call.end(state.context.trailer);
   } catch (error) {
@@ -244,6 +259,7 @@ function adapt<M extends Methods>(
   for (const [name, method] of Object.entries(service.methods)) {
     // deno-lint-ignore no-explicit-any
     const handler = implementation[name] as (input: any, context: CallContext) => any;
+    const serialize = service.definition[name].responseSerialize;
     switch (method.kind) {
       case "unary":
         adapted[name] = (call: ServerUnaryCall<unknown, unknown>, callback: UnaryCallback) => {
@@ -261,19 +277,32 @@ function adapt<M extends Methods>(
       case "serverStreaming":
         adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
           const state = new ServerCall(call, options);
-          replyAll(state, call, () => handler(call.request, state.context));
+          replyAll(state, call, serialize, () => handler(call.request, state.context));
         };
         break;
       case "bidiStreaming":
         adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
           const state = new ServerCall(call, options);
           const requests = requestsOf(call, state);
-          replyAll(state, call, () => handler(requests, state.context));
+          replyAll(state, call, serialize, () => handler(requests, state.context));
         }) satisfies handleBidiStreamingCall<unknown, unknown>;
         break;
     }
   }
   return adapted;
+}
+
+/**
+ * The service's definition with streaming responses passed through as bytes:
+ * they are serialized before they are written, so their size can be counted.
+ */
+function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(service.definition).map(([name, method]) => [
+      name,
+      method.responseStream ? { ...method, responseSerialize: (bytes: Buffer) => bytes } : method,
+    ]),
+  );
 }
 
 function hostPort(host: string, port: number): string {
@@ -329,7 +358,7 @@ export class GrpcServer {
     service: LoadedService<M>,
     implementation: ServiceImplementation<M>,
   ): this {
-    this.#raw.addService(service.definition, adapt(service, implementation, this.#options));
+    this.#raw.addService(preserialized(service), adapt(service, implementation, this.#options));
     return this;
   }
 

@@ -224,6 +224,22 @@ Deno.test("request headers reach the handler; response headers and trailers reac
   assert.deepEqual((await trailer.promise).get("x-items"), ["1"]);
 });
 
+Deno.test("a server stream to a client that stops reading is held back", async () => {
+  const big = "x".repeat(16 * 1024);
+  const limit = 5_000; // 80 MB, if nothing held the handler back
+  let produced = 0;
+  await using echo = await startEcho({
+    async *Repeat() {
+      while (produced < limit) yield msg(big, produced++);
+    },
+  });
+  for await (const _ of echo.client.Repeat(msg(""))) {
+    await delay(500); // the client reads one message, then stalls
+    break;
+  }
+  assert.ok(produced < limit / 10, `the handler produced ${produced} messages ahead of the reader`);
+});
+
 Deno.test("an error thrown by the request iterable cancels the call and is rethrown as is", async () => {
   const handlerAborted = Promise.withResolvers<GrpcError>();
   await using echo = await startEcho({
