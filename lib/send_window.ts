@@ -13,8 +13,8 @@ interface SessionLike {
   socket?: { bytesWritten?: number } | null;
 }
 
-/** Unsent bytes on one connection above which streaming responses wait. */
-export const SEND_HIGH_WATER = 1024 * 1024;
+/** Unsent bytes on one connection above which streaming responses wait, by default. */
+export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** gRPC's 5-byte message prefix and HTTP/2's 9-byte DATA frame header. */
 const FRAMING = 14;
@@ -37,9 +37,11 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 export class SendWindow {
   readonly #session: SessionLike;
   readonly #ledger: { queued: number };
+  readonly #maxUnsent: number;
 
-  private constructor(session: SessionLike & object) {
+  private constructor(session: SessionLike & object, maxUnsent: number) {
     this.#session = session;
+    this.#maxUnsent = maxUnsent;
     let ledger = queuedBySession.get(session);
     if (!ledger) {
       ledger = { queued: session.socket?.bytesWritten ?? 0 };
@@ -48,12 +50,15 @@ export class SendWindow {
     this.#ledger = ledger;
   }
 
-  /** The window of `session`, or `undefined` if its socket does not count what it writes. */
-  static of(session: unknown): SendWindow | undefined {
+  /**
+   * The window of `session`, full above `maxUnsent` bytes; `undefined` if its
+   * socket does not count what it writes.
+   */
+  static of(session: unknown, maxUnsent = DEFAULT_MAX_UNSENT_BYTES): SendWindow | undefined {
     if (typeof session !== "object" || session === null) return undefined;
     const { socket } = session as SessionLike;
     if (typeof socket?.bytesWritten !== "number") return undefined;
-    return new SendWindow(session);
+    return new SendWindow(session, maxUnsent);
   }
 
   /** Bytes queued and not yet written. */
@@ -66,15 +71,15 @@ export class SendWindow {
     this.#ledger.queued += bytes + FRAMING;
   }
 
-  /** Whether the connection holds more unsent bytes than {@linkcode SEND_HIGH_WATER}. */
+  /** Whether the connection holds more unsent bytes than allowed. */
   get full(): boolean {
-    return this.unsent > SEND_HIGH_WATER;
+    return this.unsent > this.#maxUnsent;
   }
 
-  /** Resolves once half the high water mark is unsent, or `signal` aborts. */
+  /** Resolves once half the allowed bytes are unsent, or `signal` aborts. */
   async drained(signal: AbortSignal): Promise<void> {
     let pause = 1;
-    while (this.unsent > SEND_HIGH_WATER / 2 && !signal.aborted) {
+    while (this.unsent > this.#maxUnsent / 2 && !signal.aborted) {
       await delay(pause, signal);
       pause = Math.min(pause * 2, 50);
     }

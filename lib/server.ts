@@ -71,6 +71,13 @@ export interface CallSummary {
 export interface GrpcServerOptions {
   /** grpc-js server options (`grpc.max_receive_message_length`, …). */
   options?: RawServerOptions;
+  /**
+   * Bytes of streaming responses a connection may hold unsent before the
+   * handlers writing them wait (default 1 MiB). Deno 2.8.3's `node:http2`
+   * does not hold writes back by HTTP/2 flow control, so without this a
+   * client that stops reading would grow the server's memory without bound.
+   */
+  maxUnsentBytes?: number;
   /** Called once per call, when its status is sent or it is cancelled. */
   onCallEnd?: (summary: CallSummary) => void;
   /**
@@ -128,6 +135,10 @@ class ServerCall {
 
   get finished(): boolean {
     return this.#finished;
+  }
+
+  get maxUnsentBytes(): number | undefined {
+    return this.#options.maxUnsentBytes;
   }
 
   /** Marks the status as sent; false if the call had already ended. */
@@ -232,7 +243,7 @@ async function replyAll(
   serialize: (value: unknown) => Buffer,
   responses: () => Source<unknown>,
 ): Promise<void> {
-  const window = SendWindow.of(transportOf(call)?.session);
+  const window = SendWindow.of(transportOf(call)?.session, state.maxUnsentBytes);
   const { signal } = state.context;
   try {
     for await (const response of responses()) {

@@ -75,3 +75,27 @@ Deno.test("server with a bad flag or a taken port says so in one line, without a
   );
   assert.doesNotMatch(second.stderr.text, /\n\s+at /, "no stack trace");
 });
+
+Deno.test("server --log-format json writes one JSON object per line; --log-level warn hides calls", async () => {
+  await using server = await startServerProgram(["--log-format", "json"]);
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port, "add", "5"]);
+  assert.equal(await client.exit(), 0);
+  await server.stderr.waitFor(/"msg":"call"/);
+  const call = server.stderr.lines.map((line) => JSON.parse(line)).find((entry) =>
+    entry.msg === "call"
+  );
+  assert.equal(call.level, "info");
+  assert.equal(call.method, "/sum.SumService/Add");
+  assert.equal(call.status, "OK");
+  assert.equal(typeof call.duration_ms, "number");
+  assert.match(call.peer, /:\d+$/);
+
+  await using quiet = await startServerProgram(["--log-level", "warn"]);
+  const quietPort = quiet.target.split(":").at(-1)!;
+  await using other = await startProgram("client", ["--port", quietPort, "add", "5"]);
+  assert.equal(await other.exit(), 0);
+  quiet.process.kill("SIGTERM");
+  assert.equal(await quiet.exit(), 0);
+  assert.equal(quiet.stderr.text, "");
+});

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import {
+  createChannel,
+  createClient,
+  GrpcError,
+  loadService,
+  serverStreaming,
+} from "../lib/mod.ts";
+import { HEALTH_PROTO } from "../lib/health.ts";
+import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
+
+const ones = function* (count: number) {
+  for (let i = 0; i < count; i++) yield { num: 1 };
+};
+
+/** Polls `read` until it returns the same value twice in a row, `every` ms apart. */
+async function settled(read: () => number, every = 200): Promise<number> {
+  let last = read();
+  while (true) {
+    await new Promise((resolve) => setTimeout(resolve, every));
+    const now = read();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+Deno.test("1,000 clients in sequence, then 200 at once: the server serves them all and the total adds up", async () => {
+  await using sum = await startSumServer();
+  for (let i = 0; i < 1_000; i++) {
+    using client = sumClient(sum.target);
+    assert.equal((await collect(client.SumServer(ones(3)))).length, 3);
+  }
+  await Promise.all(Array.from({ length: 200 }, async () => {
+    using client = sumClient(sum.target);
+    assert.equal((await collect(client.SumServer(ones(2)))).length, 2);
+  }));
+  assert.equal(sum.total.value, 3_400);
+});
+
+Deno.test("clients that cancel mid-stream leave the total between what they saw and what they sent", async () => {
+  await using sum = await startSumServer();
+  let acknowledged = 0;
+  let sent = 0;
+  await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    using client = sumClient(sum.target);
+    async function* endless() {
+      for (let n = 0; n < 1_000; n++) {
+        sent++;
+        yield { num: 1 };
+      }
+      await new Promise(() => {}); // stays open
+    }
+    let seen = 0;
+    for await (const _ of client.SumServer(endless())) {
+      if (++seen === 10 + i) break;
+    }
+    acknowledged += seen;
+  }));
+  const total = await settled(() => sum.total.value);
+  assert.ok(total >= acknowledged && total <= sent, `${acknowledged} <= ${total} <= ${sent}`);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: total });
+});
+
+Deno.test("clients killed mid-stream leave the server serving and the total consistent", async () => {
+  await using sum = await startSumServer();
+  const port = sum.target.split(":")[1];
+  const clients = await Promise.all(
+    Array.from({ length: 5 }, () => startProgram("client", ["--port", port])),
+  );
+  for (const client of clients) {
+    await client.write("1\n".repeat(20));
+    await client.stdout.waitFor(/^(1\n)?(\d+\n){19}\d+\n$/);
+    await client.write("1\n".repeat(100)); // some of these are in flight when it dies
+  }
+  for (const client of clients) client.process.kill("SIGKILL");
+  for (const client of clients) await client[Symbol.asyncDispose]();
+  const printed = clients.reduce((count, client) => count + client.stdout.lines.length, 0);
+  const total = await settled(() => sum.total.value);
+  assert.ok(total >= printed && total <= 5 * 120, `${printed} <= ${total} <= 600`);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: total + 1 });
+});
+
+Deno.test("a client that stops reading its replies is held back; other clients are served", async () => {
+  await using sum = await startSumServer({ maxUnsentBytes: 64 * 1024 });
+  const stalled = createChannel(sum.target);
+  const sent = 100_000;
+  try {
+    const { SumServer } = createClient((await import("../sum/api.ts")).SumService, stalled);
+    const replies = SumServer(ones(sent))[Symbol.asyncIterator]();
+    await replies.next(); // reads one reply, then no more
+    const applied = await settled(() => sum.total.value, 300);
+    assert.ok(
+      applied < sent / 2,
+      `the server applied ${applied} of ${sent} numbers it could not answer`,
+    );
+    using other = sumClient(sum.target);
+    assert.deepEqual(await other.Add({ num: 0 }), { sum: applied });
+    await replies.return?.();
+  } finally {
+    stalled.close();
+  }
+});
+
+Deno.test("bytes that are not gRPC (garbage, HTTP/1.1, a TLS hello) leave the server serving", async () => {
+  await using sum = await startSumServer();
+  const port = Number(sum.target.split(":")[1]);
+  const junk = [
+    crypto.getRandomValues(new Uint8Array(4096)),
+    new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+  ];
+  for (const bytes of junk) {
+    const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+    await connection.write(bytes).catch(() => {});
+    await connection.readable.pipeTo(new WritableStream()).catch(() => {}); // until the server hangs up
+  }
+  await assert.rejects(async () => {
+    const tls = await Deno.connectTls({ hostname: "localhost", port });
+    try {
+      await tls.handshake();
+    } finally {
+      tls.close();
+    }
+  });
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 2 }), { sum: 2 });
+});
+
+Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
+  await using sum = await startSumServer();
+  const session = http2.connect(`http://${sum.target}`);
+  session.on("error", () => {});
+  await new Promise((resolve) => session.once("connect", resolve));
+  for (let i = 0; i < 5_000 && !session.destroyed; i++) {
+    try {
+      session.ping(() => {});
+    } catch {
+      break; // too many pings in flight: the session refuses more
+    }
+  }
+  session.destroy();
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 3 }), { sum: 3 });
+});
+
+Deno.test("server killed mid-stream: the client reports exactly what was applied and prints nothing wrong", async () => {
+  await using server = await startServerProgram();
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port]);
+  await client.write("1\n".repeat(5));
+  await client.stdout.waitFor(/^1\n2\n3\n4\n5\n$/);
+  server.process.kill("SIGKILL");
+  await server.exit();
+  assert.equal(await client.exit(), 1);
+  assert.equal(client.stdout.text, "1\n2\n3\n4\n5\n");
+  const lines = client.stderr.text.trim().split("\n");
+  assert.match(lines[0], /^error: UNAVAILABLE: /);
+  assert.equal(lines[1], "applied: 5 numbers (total 5)");
+});
+
+Deno.test("SIGTERM with 50 streams open: health turns NOT_SERVING first, every stream ends in the grace period", async () => {
+  await using server = await startServerProgram(["--grace", "1"]);
+  const channel = createChannel(server.target);
+  const healthChannel = createChannel(server.target);
+  try {
+    const { SumService } = await import("../sum/api.ts");
+    const client = createClient(SumService, channel);
+    const events: string[] = [];
+    const Health = loadService(HEALTH_PROTO, {
+      name: "grpc.health.v1.Health",
+      methods: { Watch: serverStreaming<{ service: string }, { status: string }>() },
+    });
+    const serving = Promise.withResolvers<void>();
+    const health = (async () => {
+      for await (const { status } of createClient(Health, healthChannel).Watch({ service: "" })) {
+        events.push(status);
+        if (status === "SERVING") serving.resolve();
+      }
+    })().catch(() => {});
+    const started = Array.from({ length: 50 }, () => Promise.withResolvers<void>());
+    const streams = started.map(async (ready) => {
+      async function* requests() {
+        yield { num: 1 };
+        await new Promise(() => {}); // stays open
+      }
+      try {
+        for await (const _ of client.SumServer(requests())) ready.resolve();
+        return "finished";
+      } catch (error) {
+        return error instanceof GrpcError ? `ended: ${error.code}` : `failed: ${error}`;
+      } finally {
+        events.push("stream ended");
+      }
+    });
+    await Promise.all([serving.promise, ...started.map((ready) => ready.promise)]);
+    const signalled = performance.now();
+    server.process.kill("SIGTERM");
+    const outcomes = await Promise.all(streams);
+    const took = performance.now() - signalled;
+    await health;
+    assert.equal(await server.exit(), 0);
+    assert.ok(took < 3_000, `the streams ended ${took.toFixed(0)} ms after SIGTERM`);
+    assert.ok(outcomes.every((outcome) => outcome.startsWith("ended: ")), outcomes.join(", "));
+    assert.deepEqual(events.slice(0, 2), ["SERVING", "NOT_SERVING"]);
+  } finally {
+    channel.close();
+    healthChannel.close();
+  }
+});
