@@ -64,11 +64,11 @@ Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while
     })().catch(() => {});
     // An open SumServer call that outlives the start of the shutdown.
     const release = Promise.withResolvers<void>();
-    async function* requests() {
+    const requests = async function* () {
       yield { num: 1 };
       await release.promise;
       yield { num: 2 };
-    }
+    };
     const streaming = collect(client.SumServer(requests()));
     await serving.promise;
     const shutdown = sum.server.shutdown({ graceMs: 2_000 });
