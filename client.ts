@@ -20,6 +20,7 @@ import {
   parsePort,
   UsageError,
 } from "./cli/flags.ts";
+import { describeFailure, isUnreachable } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { int32Problem, numbers, type NumberToken, tokens } from "./cli/numbers.ts";
@@ -307,9 +308,8 @@ async function watch(session: Session) {
 function failure(session: Session, error: unknown, progress: string[]): number {
   if (!(error instanceof GrpcError)) throw error;
   const { err, target } = session;
-  if (error.code === Status.UNAVAILABLE && error.details.startsWith("No connection")) {
-    const reason = error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/);
-    err.line(`error: cannot reach the server at ${target}: ${reason?.[1] ?? error.details}`);
+  if (isUnreachable(error)) {
+    err.line(`error: ${describeFailure(error, target)}`);
     err.line("nothing was applied");
     return 1;
   }

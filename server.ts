@@ -7,6 +7,7 @@
  */
 import { type CallSummary, serverCredentials, Status, statusName } from "./lib/mod.ts";
 import { hostPort, UsageError } from "./cli/flags.ts";
+import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
 import { SERVER_USAGE, type ServerConfig, serverConfig } from "./cli/server_config.ts";
@@ -25,12 +26,6 @@ function callLogger(log: Logger) {
       details: code === Status.OK ? undefined : details,
     });
   };
-}
-
-/** The system's reason inside grpc-js's bind error ("address already in use"), or its message. */
-function bindFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.match(/listen E[A-Z]+: ([^\]]+?)(?: \S+:\d+)?\]/)?.[1] ?? message;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;

@@ -21,6 +21,8 @@ import type { LoadedService, Method, MethodKind, Methods } from "./service.ts";
 import { Status } from "./status.ts";
 import { inboxFrom, writeAll } from "./streams.ts";
 
+export type { Channel };
+
 /** Options of one call. */
 export interface CallOptions {
   /** Aborting it cancels the call; the call then fails with `CANCELLED`. */
