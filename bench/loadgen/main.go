@@ -1,0 +1,233 @@
+// Command loadgen drives a sum.SumService server at full speed, the same way
+// whichever implementation serves it, and prints one JSON object of results.
+// Messages are encoded by hand (RequestMessage{num} is field 1, a varint), so
+// it needs no generated code.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v interface{}) ([]byte, error) { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(data []byte, v interface{}) error {
+	*(v.(*[]byte)) = append([]byte(nil), data...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
+var bidi = &grpc.StreamDesc{StreamName: "SumServer", ServerStreams: true, ClientStreams: true}
+
+const sumServer = "/sum.SumService/SumServer"
+const add = "/sum.SumService/Add"
+
+func request(num int32) []byte {
+	v := uint64(int64(num))
+	out := []byte{0x08}
+	for v >= 0x80 {
+		out = append(out, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(out, byte(v))
+}
+
+func reply(data []byte) int32 {
+	if len(data) == 0 {
+		return 0
+	}
+	var v uint64
+	for i, shift := 1, uint(0); i < len(data); i, shift = i+1, shift+7 {
+		v |= uint64(data[i]&0x7f) << shift
+		if data[i] < 0x80 {
+			break
+		}
+	}
+	return int32(v)
+}
+
+func dial(target string) *grpc.ClientConn {
+	conn, err := grpc.Dial(target, grpc.WithInsecure(), grpc.WithBlock(),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	if err != nil {
+		fail(err)
+	}
+	return conn
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "loadgen:", err)
+	os.Exit(1)
+}
+
+// stream sends n ones on one SumServer stream while reading the replies; it
+// returns the first and last totals.
+func stream(conn *grpc.ClientConn, n int) (int32, int32) {
+	s, err := conn.NewStream(context.Background(), bidi, sumServer)
+	if err != nil {
+		fail(err)
+	}
+	one := request(1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := s.SendMsg(&one); err != nil {
+				fail(err)
+			}
+		}
+		s.CloseSend()
+	}()
+	var first, last int32
+	for i := 0; i < n; i++ {
+		var data []byte
+		if err := s.RecvMsg(&data); err != nil {
+			fail(err)
+		}
+		last = reply(data)
+		if i == 0 {
+			first = last
+		}
+	}
+	var data []byte
+	if err := s.RecvMsg(&data); !errors.Is(err, io.EOF) {
+		fail(fmt.Errorf("stream did not end cleanly: %v", err))
+	}
+	return first, last
+}
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	i := int(float64(len(sorted)-1) * p)
+	return float64(sorted[i].Nanoseconds()) / 1000
+}
+
+func main() {
+	target := flag.String("target", "localhost:50051", "server address")
+	mode := flag.String("mode", "pipelined", "pipelined, pingpong, fanin, unary or idle")
+	n := flag.Int("n", 200000, "numbers (per stream for fanin), round trips, or calls")
+	streams := flag.Int("streams", 100, "streams, for fanin and idle")
+	conns := flag.Int("conns", 4, "connections, for fanin and idle")
+	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
+	flag.Parse()
+	result := map[string]interface{}{"mode": *mode}
+	conn := dial(*target)
+	defer conn.Close()
+	start := time.Now()
+	switch *mode {
+	case "pipelined":
+		first, last := stream(conn, *n)
+		elapsed := time.Since(start).Seconds()
+		if int(last-first) != *n-1 {
+			fail(fmt.Errorf("last reply %d after first %d: expected %d more", last, first, *n-1))
+		}
+		result["msgs_per_s"] = float64(*n) / elapsed
+	case "pingpong":
+		s, err := conn.NewStream(context.Background(), bidi, sumServer)
+		if err != nil {
+			fail(err)
+		}
+		one := request(1)
+		latencies := make([]time.Duration, *n)
+		for i := range latencies {
+			began := time.Now()
+			if err := s.SendMsg(&one); err != nil {
+				fail(err)
+			}
+			var data []byte
+			if err := s.RecvMsg(&data); err != nil {
+				fail(err)
+			}
+			latencies[i] = time.Since(began)
+		}
+		s.CloseSend()
+		sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
+		result["p50_us"] = percentile(latencies, 0.5)
+		result["p99_us"] = percentile(latencies, 0.99)
+		result["max_us"] = percentile(latencies, 1)
+	case "fanin":
+		pool := make([]*grpc.ClientConn, *conns)
+		for i := range pool {
+			pool[i] = dial(*target)
+			defer pool[i].Close()
+		}
+		start = time.Now()
+		var wg sync.WaitGroup
+		for i := 0; i < *streams; i++ {
+			wg.Add(1)
+			go func(c *grpc.ClientConn) { defer wg.Done(); stream(c, *n) }(pool[i%*conns])
+		}
+		wg.Wait()
+		result["msgs_per_s"] = float64(*n**streams) / time.Since(start).Seconds()
+	case "unary":
+		latencies := make([]time.Duration, *n)
+		var next int64
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		one := request(1)
+		for w := 0; w < *inflight; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					mu.Lock()
+					i := next
+					next++
+					mu.Unlock()
+					if int(i) >= *n {
+						return
+					}
+					began := time.Now()
+					var out []byte
+					if err := conn.Invoke(context.Background(), add, &one, &out); err != nil {
+						fail(err)
+					}
+					latencies[i] = time.Since(began)
+				}
+			}()
+		}
+		wg.Wait()
+		result["calls_per_s"] = float64(*n) / time.Since(start).Seconds()
+		sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
+		result["p99_us"] = percentile(latencies, 0.99)
+	case "idle":
+		// Opens the streams over the connections, makes sure each is
+		// answered, says so, and holds them until stdin closes.
+		pool := make([]*grpc.ClientConn, *conns)
+		for i := range pool {
+			pool[i] = dial(*target)
+			defer pool[i].Close()
+		}
+		one := request(1)
+		held := make([]grpc.ClientStream, *streams)
+		for i := range held {
+			s, err := pool[i%*conns].NewStream(context.Background(), bidi, sumServer)
+			if err != nil {
+				fail(err)
+			}
+			if err := s.SendMsg(&one); err != nil {
+				fail(err)
+			}
+			var data []byte
+			if err := s.RecvMsg(&data); err != nil {
+				fail(err)
+			}
+			held[i] = s
+		}
+		fmt.Println(`{"mode":"idle","ready":true}`)
+		io.Copy(io.Discard, os.Stdin)
+		return
+	default:
+		fail(fmt.Errorf("unknown mode %q", *mode))
+	}
+	out, _ := json.Marshal(result)
+	fmt.Println(string(out))
+}

@@ -1,0 +1,330 @@
+/**
+ * `deno task bench`: the running-sum servers side by side, on loopback.
+ *
+ * Every server-side measurement uses one load generator, written in Go with
+ * grpc-go, so that only the server changes. Each round starts every server
+ * afresh for every measurement, in a new random order, so that drift on this
+ * shared machine hits all of them alike; the table shows medians over rounds,
+ * and each ratio is the median of the ratios taken within a round.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { memoryOf, run, startServer } from "./process.ts";
+import { format, median, table } from "./stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+  },
+});
+const rounds = Number(values.rounds);
+const scale = values.quick ? 0.1 : 1;
+const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+const root = path("../");
+const deno = Deno.execPath();
+const python = "/usr/bin/python3";
+/** What the Deno programs measured here may touch. */
+const denoAccess = ["--allow-net", "--allow-read", "--allow-sys=uid", "--allow-env"];
+const withStubs = [path("../interop/python/with_stubs.py"), path("../sum.proto")];
+
+type Result = Record<string, number>;
+
+interface Contender {
+  name: string;
+  start: () => ReturnType<typeof startServer>;
+  /** Measurements it cannot take part in, and why. */
+  skips?: Partial<Record<string, string>>;
+}
+
+const contenders: Contender[] = [
+  {
+    name: "server.ts",
+    start: () =>
+      startServer(deno, [
+        "run",
+        ...denoAccess,
+        path("../server.ts"),
+        "--port",
+        "0",
+        "--log-level",
+        "warn",
+      ]),
+  },
+  {
+    name: "grpc-js/Deno",
+    start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno.mjs"), "0"]),
+  },
+  { name: "grpc-js/Node", start: () => startServer("node", [path("raw/node.mjs"), "0"]) },
+  {
+    name: "Python threads",
+    start: () => startServer(python, [...withStubs, path("../interop/tutorial/server.py"), "0"]),
+    skips: {
+      unary: "the tutorial's server has no Add",
+      idle: "it serves 10 streams at once (its thread pool)",
+    },
+  },
+  {
+    name: "Python aio",
+    start: () => startServer(python, [...withStubs, path("python/aio_server.py"), "0"]),
+  },
+];
+
+interface Measurement {
+  id: string;
+  title: string;
+  /** Arguments of the Go load generator (and of lib_loadgen.ts, which takes the same). */
+  args: string[];
+  metrics: { key: string; label: string; higherIsBetter: boolean }[];
+}
+
+const count = (n: number) => String(Math.round(n * scale));
+
+const measurements: Measurement[] = [
+  {
+    id: "pipelined",
+    title: "a. pipelined, one stream",
+    args: ["-mode", "pipelined", "-n", count(200_000)],
+    metrics: [{ key: "msgs_per_s", label: "msgs/s", higherIsBetter: true }],
+  },
+  {
+    id: "pingpong",
+    title: "b. ping-pong, one stream",
+    args: ["-mode", "pingpong", "-n", count(20_000)],
+    metrics: [
+      { key: "p50_us", label: "p50 µs", higherIsBetter: false },
+      { key: "p99_us", label: "p99 µs", higherIsBetter: false },
+      { key: "max_us", label: "max µs", higherIsBetter: false },
+    ],
+  },
+  {
+    id: "fanin",
+    title: "c. fan-in, 100 streams / 4 conns",
+    args: ["-mode", "fanin", "-streams", "100", "-conns", "4", "-n", count(5_000)],
+    metrics: [{ key: "msgs_per_s", label: "msgs/s", higherIsBetter: true }],
+  },
+  {
+    id: "unary",
+    title: "d. unary Add, 64 in flight",
+    args: ["-mode", "unary", "-inflight", "64", "-n", count(50_000)],
+    metrics: [
+      { key: "calls_per_s", label: "calls/s", higherIsBetter: true },
+      { key: "p99_us", label: "p99 µs", higherIsBetter: false },
+    ],
+  },
+  {
+    id: "idle",
+    title: "e. memory, 1,000 idle streams / 10 conns",
+    args: ["-mode", "idle", "-streams", "1000", "-conns", "10"],
+    metrics: [{ key: "kib_per_stream", label: "KiB/stream", higherIsBetter: false }],
+  },
+];
+
+async function prepare(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "sum-bench-" });
+  const loadgen = `${dir}/loadgen`;
+  console.error("building the Go load generator; installing grpc-js for Node…");
+  await Promise.all([
+    run("go", ["build", "-o", loadgen, "./bench/loadgen"], {
+      cwd: root,
+      env: { GO111MODULE: "off", GOPATH: "/usr/share/gocode" },
+    }),
+    run("npm", [
+      "install",
+      "--prefix",
+      path(".node"),
+      "--no-audit",
+      "--no-fund",
+      "--silent",
+      "@grpc/grpc-js@1.14.7",
+      "@grpc/proto-loader@0.8.1",
+    ]),
+  ]);
+  return loadgen;
+}
+
+/** Opens 1,000 idle streams and returns the server's memory growth per stream. */
+async function idleStreams(loadgen: string, pid: number, target: string): Promise<Result> {
+  const before = await memoryOf(pid);
+  const child = new Deno.Command(loadgen, {
+    args: ["-target", target, ...measurements.find((m) => m.id === "idle")!.args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  await reader.read(); // {"ready":true}: every stream is open and answered
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the server settle
+  const after = await memoryOf(pid);
+  await child.stdin.close();
+  await reader.cancel();
+  await child.status;
+  return { kib_per_stream: (after.rssKiB - before.rssKiB) / 1000 };
+}
+
+async function measureServer(
+  loadgen: string,
+  contender: Contender,
+  measurement: Measurement,
+): Promise<Result | undefined> {
+  if (contender.skips?.[measurement.id]) return undefined;
+  await using server = await contender.start();
+  if (measurement.id === "idle") return await idleStreams(loadgen, server.pid, server.target);
+  return JSON.parse(await run(loadgen, ["-target", server.target, ...measurement.args]));
+}
+
+async function measureLibClient(measurement: Measurement): Promise<Result | undefined> {
+  if (measurement.id === "idle") return undefined;
+  await using server = await contenders[0].start();
+  const args = measurement.args.flatMap((arg) => arg.startsWith("-") ? [`-${arg}`] : [arg]);
+  return JSON.parse(
+    await run(deno, [
+      "run",
+      ...denoAccess,
+      path("lib_loadgen.ts"),
+      "--target",
+      server.target,
+      ...args,
+    ]),
+  );
+}
+
+/** `yes 1 | head -n N | CLIENT`: wall time and the client's peak memory. */
+async function endToEnd(command: string, args: string[], lines: number): Promise<Result> {
+  const started = performance.now();
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "inherit",
+  })
+    .spawn();
+  let peakKiB = 0;
+  const poll = setInterval(async () => {
+    try {
+      const { peakKiB: now } = await memoryOf(child.pid);
+      if (now > peakKiB) peakKiB = now;
+    } catch {
+      // exited
+    }
+  }, 50);
+  const writer = child.stdin.getWriter();
+  const chunk = new TextEncoder().encode("1\n".repeat(10_000));
+  for (let sent = 0; sent < lines; sent += 10_000) await writer.write(chunk);
+  await writer.close();
+  const status = await child.status;
+  clearInterval(poll);
+  if (!status.success) throw new Error(`${command} exited with ${status.code}`);
+  return { wall_s: (performance.now() - started) / 1000, peak_mib: peakKiB / 1024 };
+}
+
+async function measureClients(lines: number): Promise<Record<string, Result>> {
+  await using server = await contenders[0].start();
+  const port = server.target.split(":").at(-1)!;
+  const ours = () =>
+    endToEnd(deno, [
+      "run",
+      ...denoAccess,
+      path("../client.ts"),
+      "--port",
+      port,
+    ], lines);
+  const aio = () =>
+    endToEnd(python, [...withStubs, path("python/aio_stdin_client.py"), server.target], lines);
+  const order = Math.random() < 0.5 ? [ours, aio] : [aio, ours];
+  const [first, second] = [await order[0](), await order[1]()];
+  return order[0] === ours ? { "client.ts": first, "grpc.aio client": second } : {
+    "client.ts": second,
+    "grpc.aio client": first,
+  };
+}
+
+function shuffled<T>(items: T[]): T[] {
+  return items.map((item) => [Math.random(), item] as const).sort(([a], [b]) => a - b).map((
+    [, item],
+  ) => item);
+}
+
+const loadgen = await prepare();
+const names = [...contenders.map((c) => c.name), "server.ts ← lib/ client"];
+// results[measurement][contender][metric] = one value per round
+const results: Record<string, Record<string, Record<string, number[]>>> = {};
+const record = (measurement: string, contender: string, result: Result | undefined) => {
+  if (!result) return;
+  for (const [key, value] of Object.entries(result)) {
+    if (typeof value !== "number") continue;
+    ((results[measurement] ??= {})[contender] ??= {})[key] ??= [];
+    results[measurement][contender][key].push(value);
+  }
+};
+
+for (let round = 1; round <= rounds; round++) {
+  for (const measurement of measurements) {
+    for (const contender of shuffled(contenders)) {
+      console.error(`round ${round}/${rounds}: ${measurement.title}: ${contender.name}`);
+      record(measurement.id, contender.name, await measureServer(loadgen, contender, measurement));
+    }
+    record(measurement.id, names.at(-1)!, await measureLibClient(measurement));
+  }
+  console.error(`round ${round}/${rounds}: f. end to end`);
+  for (
+    const [name, result] of Object.entries(await measureClients(Math.round(1_000_000 * scale)))
+  ) {
+    record("e2e", name, result);
+  }
+}
+
+const ratioPairs = [
+  ["grpc-js/Deno", "vs grpc-js/Deno"],
+  ["grpc-js/Node", "vs grpc-js/Node"],
+  ["Python threads", "vs Python threads"],
+  ["Python aio", "vs Python aio"],
+] as const;
+
+/** The median over rounds of server.ts's value divided by `other`'s, in the same round. */
+function ratio(measurement: string, key: string, other: string): number | undefined {
+  const ours = results[measurement]?.["server.ts"]?.[key];
+  const theirs = results[measurement]?.[other]?.[key];
+  if (!ours || !theirs) return undefined;
+  return median(ours.map((value, round) => value / theirs[round]));
+}
+
+const rows = [["measurement", ...names, ...ratioPairs.map(([, label]) => label)]];
+for (const measurement of measurements) {
+  for (const { key, label } of measurement.metrics) {
+    rows.push([
+      `${measurement.title}: ${label}`,
+      ...names.map((name) => format(median(results[measurement.id]?.[name]?.[key] ?? [NaN]))),
+      ...ratioPairs.map(([other]) => format(ratio(measurement.id, key, other))),
+    ]);
+  }
+}
+const e2e = results.e2e ?? {};
+const endToEndRows = [
+  ["f. yes 1 | head -n 1000000 | client", "wall s", "peak MiB"],
+  ...Object.entries(e2e).map(([name, metrics]) => [
+    name,
+    format(median(metrics.wall_s)),
+    format(median(metrics.peak_mib)),
+  ]),
+];
+const clientRatio = e2e["client.ts"] && e2e["grpc.aio client"]
+  ? median(
+    e2e["client.ts"].wall_s.map((value, round) => value / e2e["grpc.aio client"].wall_s[round]),
+  )
+  : undefined;
+
+console.log(
+  `Medians of ${rounds} rounds${values.quick ? " (quick: a tenth of the work)" : ""}; ` +
+    "ratios are server.ts's value over the other's, taken within each round.\n",
+);
+console.log(table(rows));
+console.log();
+console.log(table(endToEndRows));
+console.log(`client.ts wall time / grpc.aio client's: ${format(clientRatio)}`);
+const report = { rounds, quick: values.quick, results, clientRatio };
+console.log(`\n${JSON.stringify(report)}`);
+if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
