@@ -181,6 +181,17 @@ interface RawCall {
 /** A call whose requests are written by `writeAll`. */
 type WritableCall = RawCall & Writable;
 
+/**
+ * Cancels a call. grpc-js opens a call's HTTP/2 stream a few microtasks after
+ * the call starts, and a cancel before then never reaches the stream, which
+ * then stays open on the server; by the next macrotask the stream exists, and
+ * cancelling again resets it.
+ */
+function cancelCall(call: RawCall): void {
+  call.cancel();
+  setTimeout(() => call.cancel(), 0);
+}
+
 function callOptionsOf(options: CallOptions): { deadline?: Date } {
   const { deadline, timeout } = options;
   if (timeout === undefined) return { deadline };
@@ -204,7 +215,7 @@ function attach(call: RawCall, options: CallOptions, requests: Source<unknown> |
   const { signal, onHeader, onTrailer } = options;
   if (onHeader) call.on("metadata", onHeader);
   if (onTrailer) call.on("status", (status) => onTrailer(status.metadata));
-  const cancel = () => call.cancel();
+  const cancel = () => cancelCall(call);
   signal?.addEventListener("abort", cancel);
   const writing = new AbortController();
   let requestError: unknown;
@@ -264,7 +275,7 @@ function responsesOf<Res>(
       const wiring = attach(call, options, requests);
       const inbox = inboxFrom<Res>(call, () => {
         wiring.stopWriting();
-        call.cancel();
+        cancelCall(call);
       });
       // The stream ends ('end') once its last message is taken; the status
       // comes separately. The iteration ends when both are in.

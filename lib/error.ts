@@ -56,9 +56,12 @@ interface StatusLike {
  * ```
  */
 export function errorFromStatus(status: StatusLike): GrpcError {
-  return new GrpcError(status.code as Status, status.details, {
-    metadata: status.metadata ?? undefined,
-  });
+  const known = Number.isInteger(status.code) && status.code >= 0 && status.code <= 16;
+  return new GrpcError(
+    known ? status.code as Status : Status.UNKNOWN,
+    known ? status.details : `status code ${status.code}: ${status.details}`,
+    { metadata: status.metadata ?? undefined },
+  );
 }
 
 /** Whether `value` is a {@linkcode GrpcError} with the given code. */

@@ -112,11 +112,25 @@ class ServerCall {
   readonly #controller = new AbortController();
   readonly #started = performance.now();
   readonly #options: GrpcServerOptions;
+  readonly #open: Set<ServerCall>;
+  readonly #sendError: (status: GrpcError) => void;
   #finished = false;
 
-  constructor(call: AnyCall, options: GrpcServerOptions) {
+  /**
+   * `open` holds the server's unfinished calls; `sendError` sends an error
+   * status the way this kind of call does.
+   */
+  constructor(
+    call: AnyCall,
+    options: GrpcServerOptions,
+    open: Set<ServerCall>,
+    sendError: (status: GrpcError) => void,
+  ) {
     this.#call = call;
     this.#options = options;
+    this.#open = open;
+    this.#sendError = sendError;
+    open.add(this);
     const deadline = call.getDeadline();
     this.context = {
       method: call.getPath(),
@@ -145,7 +159,29 @@ class ServerCall {
   finish(code: Status, details: string): boolean {
     if (this.#finished) return false;
     this.#finished = true;
+    this.#open.delete(this);
     this.#report(code, details);
+    return true;
+  }
+
+  /**
+   * Ends the call now with `status`, aborting the handler's signal; resolves
+   * once its HTTP/2 stream has closed, so that the status is on the wire.
+   */
+  end(status: GrpcError): Promise<void> {
+    const transport = transportOf(this.#call) as EventEmitter & Transport | undefined;
+    const closed = new Promise<void>((resolve) => {
+      if (!transport || transport.closed || transport.destroyed) resolve();
+      else transport.once("close", () => resolve());
+    });
+    if (this.fail(status)) this.#controller.abort(status);
+    return closed;
+  }
+
+  /** Sends an error status, unless the call has already ended; false if it had. */
+  fail(status: GrpcError): boolean {
+    if (!this.finish(status.code, status.details)) return false;
+    this.#sendError(status);
     return true;
   }
 
@@ -175,6 +211,7 @@ class ServerCall {
   #cancelled(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#open.delete(this);
     const expired = this.context.deadline !== undefined && this.context.deadline <= new Date();
     const reason = expired
       ? new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")
@@ -230,10 +267,7 @@ function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => un
     (value) => {
       if (state.finish(Status.OK, "OK")) callback(null, value, state.context.trailer);
     },
-    (error) => {
-      const status = state.statusOf(error);
-      if (state.finish(status.code, status.details)) callback(status);
-    },
+    (error) => state.fail(state.statusOf(error)),
   );
 }
 
@@ -255,8 +289,7 @@ async function replyAll(
     }
     if (state.finish(Status.OK, "OK")) call.end(state.context.trailer);
   } catch (error) {
-    const status = state.statusOf(error);
-    if (state.finish(status.code, status.details)) call.emit("error", status);
+    state.fail(state.statusOf(error));
   }
 }
 
@@ -265,6 +298,7 @@ function adapt<M extends Methods>(
   service: LoadedService<M>,
   implementation: ServiceImplementation<M>,
   options: GrpcServerOptions,
+  open: Set<ServerCall>,
 ): UntypedServiceImplementation {
   const adapted: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service.methods)) {
@@ -274,26 +308,26 @@ function adapt<M extends Methods>(
     switch (method.kind) {
       case "unary":
         adapted[name] = (call: ServerUnaryCall<unknown, unknown>, callback: UnaryCallback) => {
-          const state = new ServerCall(call, options);
+          const state = new ServerCall(call, options, open, callback);
           replyOnce(state, callback, () => handler(call.request, state.context));
         };
         break;
       case "clientStreaming":
         adapted[name] = (call: ServerReadableStream<unknown, unknown>, callback: UnaryCallback) => {
-          const state = new ServerCall(call, options);
+          const state = new ServerCall(call, options, open, callback);
           const requests = requestsOf(call, state);
           replyOnce(state, callback, () => handler(requests, state.context));
         };
         break;
       case "serverStreaming":
         adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
-          const state = new ServerCall(call, options);
+          const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
           replyAll(state, call, serialize, () => handler(call.request, state.context));
         };
         break;
       case "bidiStreaming":
         adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
-          const state = new ServerCall(call, options);
+          const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
           const requests = requestsOf(call, state);
           replyAll(state, call, serialize, () => handler(requests, state.context));
         }) satisfies handleBidiStreamingCall<unknown, unknown>;
@@ -314,6 +348,20 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
       method.responseStream ? { ...method, responseSerialize: (bytes: Buffer) => bytes } : method,
     ]),
   );
+}
+
+/** How long a forced shutdown waits for the statuses it sent to reach the wire. */
+const STATUS_FLUSH_MS = 250;
+
+/** What `promise` resolves to, or `otherwise` if `ms` milliseconds pass first. */
+async function within<T, U>(ms: number, promise: Promise<T>, otherwise: U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<U>((resolve) => timer = setTimeout(() => resolve(otherwise), ms));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function hostPort(host: string, port: number): string {
@@ -342,6 +390,7 @@ export class GrpcServer {
   readonly #raw: RawServer;
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
+  readonly #open = new Set<ServerCall>();
 
   constructor(options: GrpcServerOptions = {}) {
     this.#options = options;
@@ -369,7 +418,10 @@ export class GrpcServer {
     service: LoadedService<M>,
     implementation: ServiceImplementation<M>,
   ): this {
-    this.#raw.addService(preserialized(service), adapt(service, implementation, this.#options));
+    this.#raw.addService(
+      preserialized(service),
+      adapt(service, implementation, this.#options, this.#open),
+    );
     return this;
   }
 
@@ -386,19 +438,20 @@ export class GrpcServer {
 
   /**
    * Stops accepting calls and aborts {@linkcode draining}; open calls may
-   * finish within `graceMs` (default 5,000), after which they are cancelled.
-   * Resolves to whether any had to be cancelled.
+   * finish within `graceMs` (default 5,000). Calls still open then end with
+   * `UNAVAILABLE: the server is shutting down`, as gRPC servers do, and the
+   * connections close. Resolves to whether any call had to be ended so.
    */
   async shutdown(options: { graceMs?: number } = {}): Promise<{ forced: boolean }> {
-    this.#draining.abort(new GrpcError(Status.UNAVAILABLE, "the server is shutting down"));
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unavailable = new GrpcError(Status.UNAVAILABLE, "the server is shutting down");
+    this.#draining.abort(unavailable);
     const graceful = new Promise<boolean>((resolve) => this.#raw.tryShutdown(() => resolve(false)));
-    const expired = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), options.graceMs ?? 5_000);
-    });
-    const forced = await Promise.race([graceful, expired]);
-    clearTimeout(timer);
-    if (forced) this.#raw.forceShutdown();
+    const forced = await within(options.graceMs ?? 5_000, graceful, true);
+    if (forced) {
+      const ended = Promise.all([...this.#open].map((call) => call.end(unavailable)));
+      await within(STATUS_FLUSH_MS, ended, undefined);
+      this.#raw.forceShutdown();
+    }
     return { forced };
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type CallSummary, GrpcError, isGrpcError, Status } from "../lib/mod.ts";
+import { type CallSummary, isGrpcError, Status } from "../lib/mod.ts";
 import type { ReplyMessage } from "../sum/api.ts";
 import { INT32_MAX } from "../sum/int32.ts";
 import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
@@ -168,7 +168,7 @@ Deno.test("a watch past its deadline ends with DEADLINE_EXCEEDED after the curre
   assert.ok(isGrpcError(error, Status.DEADLINE_EXCEEDED));
 });
 
-Deno.test("shutdown ends watchers at once and gives open calls the grace period", async () => {
+Deno.test("shutdown ends watchers at once, gives open calls the grace period, then ends them UNAVAILABLE", async () => {
   await using sum = await startSumServer();
   using client = sumClient(sum.target);
   const watchStarted = Promise.withResolvers<void>();
@@ -185,12 +185,12 @@ Deno.test("shutdown ends watchers at once and gives open calls the grace period"
     await new Promise(() => {}); // never half-closes
   }
   const replies: number[] = [];
-  const streaming = (async () => {
+  const streaming = rejection((async () => {
     for await (const { sum } of client.SumServer(requests())) {
       replies.push(sum);
       firstReply.resolve();
     }
-  })();
+  })());
   await Promise.all([watchStarted.promise, firstReply.promise]);
 
   const shutdown = sum.server.shutdown({ graceMs: 500 });
@@ -200,7 +200,11 @@ Deno.test("shutdown ends watchers at once and gives open calls the grace period"
   assert.match(watchError.details, /shutting down/);
 
   assert.deepEqual(await shutdown, { forced: true });
-  assert.ok(await rejection(streaming) instanceof GrpcError);
+  const streamError = await streaming;
+  assert.ok(
+    isGrpcError(streamError, Status.UNAVAILABLE),
+    "the call open past the grace ends UNAVAILABLE",
+  );
   assert.deepEqual(replies, [1, 3], "the number sent during the grace period was applied");
   assert.equal(sum.total.value, 3);
 });
