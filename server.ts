@@ -55,6 +55,7 @@ async function main(args: string[]): Promise<number> {
       port: config.port,
       credentials: tls && serverCredentials(tls),
       options: config.options,
+      onCallStart: ({ method, peer }) => log.log("debug", "call started", { method, peer }),
       onCallEnd: callLogger(log),
       onUnexpectedError: (error, method) =>
         log.log("error", "handler failed", { method, error: String(error) }),

@@ -13,7 +13,7 @@ import {
 import { Channel as GrpcChannel } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
 import "./ip_servername.ts";
-import "./trailers_after_data.ts";
+import "./deno_http2_client.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";

@@ -78,6 +78,8 @@ export interface GrpcServerOptions {
    * client that stops reading would grow the server's memory without bound.
    */
   maxUnsentBytes?: number;
+  /** Called as each call starts, with its method and peer. */
+  onCallStart?: (call: { method: string; peer: string }) => void;
   /** Called once per call, when its status is sent or it is cancelled. */
   onCallEnd?: (summary: CallSummary) => void;
   /**
@@ -141,6 +143,7 @@ class ServerCall {
       sendHeader: (metadata) => call.sendMetadata(toMetadata(metadata)),
       trailer: new Metadata(),
     };
+    options.onCallStart?.({ method: this.context.method, peer: this.context.peer });
     // grpc-js also emits 'cancelled' after a call ends normally: only a
     // 'cancelled' before this side has sent its status is a cancellation.
     (call as EventEmitter).on("cancelled", () => this.#cancelled());

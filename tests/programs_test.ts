@@ -48,6 +48,21 @@ Deno.test("client exits 130 on Ctrl-C (SIGINT), cancelling its call", async () =
   await server.stderr.waitFor(/method=\/sum\.SumService\/SumServer peer=\S+ status=CANCELLED/);
 });
 
+Deno.test("an add-all interrupted by Ctrl-C (SIGINT) applies nothing", async () => {
+  await using server = await startServerProgram(["--log-level", "debug"]);
+  const port = server.target.split(":").at(-1)!;
+  await using client = await startProgram("client", ["--port", port, "add-all"]);
+  await client.write("4\n5\n");
+  await server.stderr.waitFor(/call started method=\/sum\.SumService\/AddAll /);
+  client.process.kill("SIGINT");
+  assert.equal(await client.exit(), 130);
+  assert.match(client.stderr.text, /nothing was applied/);
+  await server.stderr.waitFor(/method=\/sum\.SumService\/AddAll peer=\S+ status=CANCELLED/);
+  await using check = await startProgram("client", ["--port", port, "add", "0"]);
+  assert.equal(await check.exit(), 0);
+  assert.equal(check.stdout.text, "0\n");
+});
+
 Deno.test("client against a port nobody listens on: one clear line, exit 1", async () => {
   const port = String(closedPort());
   await using client = await startProgram("client", ["--port", port, "add", "1"]);

@@ -1,13 +1,20 @@
 /**
- * A fix for grpc-js on Deno 2.8.3: Deno's `node:http2` emits a client
- * stream's 'trailers' as soon as they arrive, even while DATA received before
- * them is still buffered in the paused stream. grpc-js ends a failed call the
- * moment it sees a non-OK status in the trailers, so replies the server sent
- * before its error status were lost. Node delivers that data first.
+ * Two fixes for grpc-js client streams on Deno 2.8.3's `node:http2`,
+ * installed once for every client stream grpc-js opens.
  *
- * Installed once, for every client stream grpc-js opens: 'trailers' is held
- * back until the stream flows again with nothing buffered (grpc-js resumes it
- * only once it has passed on every message it parsed), or until 'close'.
+ * Trailers after data: Deno emits a stream's 'trailers' as soon as they
+ * arrive, even while DATA received before them is still buffered in the
+ * paused stream. grpc-js ends a failed call the moment it sees a non-OK status
+ * in the trailers, so replies the server sent before its error status were
+ * lost. Node delivers that data first. 'trailers' is now held back until the
+ * stream flows again with nothing buffered (grpc-js resumes it only once it
+ * has passed on every message it parsed), or until 'close'.
+ *
+ * Cancel without half-close: closing a stream with an error code (grpc-js's
+ * cancel) makes Deno end the stream's writable side first, which sends
+ * END_STREAM, a half-close, ahead of RST_STREAM. A server that reads the
+ * half-close before the reset sees the requests end normally: a cancelled
+ * client-streaming call could be applied. Such a close now only resets.
  *
  * @module
  */
@@ -38,7 +45,15 @@ function holdTrailersUntilDrained(stream: ClientHttp2Stream): void {
   }) as ClientHttp2Stream["emit"];
 }
 
-const patched = Symbol.for("grpc-deno.trailers-after-data");
+function resetWithoutHalfClose(stream: ClientHttp2Stream): void {
+  const close = stream.close.bind(stream);
+  stream.close = ((code?: number, callback?: () => void) => {
+    if (code) stream.end = (() => stream) as ClientHttp2Stream["end"];
+    return close(code, callback);
+  }) as ClientHttp2Stream["close"];
+}
+
+const patched = Symbol.for("grpc-deno.http2-client");
 type Patchable = typeof http2 & { [patched]?: true };
 
 if ("Deno" in globalThis && !(http2 as Patchable)[patched]) {
@@ -50,6 +65,7 @@ if ("Deno" in globalThis && !(http2 as Patchable)[patched]) {
     session.request = (...requestArgs: Parameters<typeof request>) => {
       const stream = request.apply(session, requestArgs);
       holdTrailersUntilDrained(stream);
+      resetWithoutHalfClose(stream);
       return stream;
     };
     return session;
