@@ -165,6 +165,9 @@ async function idleStreams(loadgen: string, pid: number, target: string): Promis
   return { kib_per_stream: (after.rssKiB - before.rssKiB) / 1000 };
 }
 
+/** Measurements that did not finish, by contender, with the load generator's reason. */
+const failures: Record<string, string[]> = {};
+
 async function measureServer(
   loadgen: string,
   contender: Contender,
@@ -173,7 +176,14 @@ async function measureServer(
   if (contender.skips?.[measurement.id]) return undefined;
   await using server = await contender.start();
   if (measurement.id === "idle") return await idleStreams(loadgen, server.pid, server.target);
-  return JSON.parse(await run(loadgen, ["-target", server.target, ...measurement.args]));
+  try {
+    const args = ["-target", server.target, "-timeout", "90s", ...measurement.args];
+    return JSON.parse(await run(loadgen, args));
+  } catch (error) {
+    const reason = String(error instanceof Error ? error.message : error).trim().split("\n").at(-1);
+    (failures[contender.name] ??= []).push(`${measurement.title}: ${reason}`);
+    return undefined;
+  }
 }
 
 async function measureLibClient(measurement: Measurement): Promise<Result | undefined> {
@@ -325,6 +335,9 @@ console.log(table(rows));
 console.log();
 console.log(table(endToEndRows));
 console.log(`client.ts wall time / grpc.aio client's: ${format(clientRatio)}`);
-const report = { rounds, quick: values.quick, results, clientRatio };
+for (const [name, reasons] of Object.entries(failures)) {
+  for (const reason of reasons) console.log(`${name} did not finish ${reason}`);
+}
+const report = { rounds, quick: values.quick, results, clientRatio, failures };
 console.log(`\n${JSON.stringify(report)}`);
 if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");

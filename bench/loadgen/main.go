@@ -73,8 +73,8 @@ func fail(err error) {
 
 // stream sends n ones on one SumServer stream while reading the replies; it
 // returns the first and last totals.
-func stream(conn *grpc.ClientConn, n int) (int32, int32) {
-	s, err := conn.NewStream(context.Background(), bidi, sumServer)
+func stream(ctx context.Context, conn *grpc.ClientConn, n int) (int32, int32) {
+	s, err := conn.NewStream(ctx, bidi, sumServer)
 	if err != nil {
 		fail(err)
 	}
@@ -117,21 +117,24 @@ func main() {
 	streams := flag.Int("streams", 100, "streams, for fanin and idle")
 	conns := flag.Int("conns", 4, "connections, for fanin and idle")
 	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
+	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
 	flag.Parse()
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
 	result := map[string]interface{}{"mode": *mode}
 	conn := dial(*target)
 	defer conn.Close()
 	start := time.Now()
 	switch *mode {
 	case "pipelined":
-		first, last := stream(conn, *n)
+		first, last := stream(ctx, conn, *n)
 		elapsed := time.Since(start).Seconds()
 		if int(last-first) != *n-1 {
 			fail(fmt.Errorf("last reply %d after first %d: expected %d more", last, first, *n-1))
 		}
 		result["msgs_per_s"] = float64(*n) / elapsed
 	case "pingpong":
-		s, err := conn.NewStream(context.Background(), bidi, sumServer)
+		s, err := conn.NewStream(ctx, bidi, sumServer)
 		if err != nil {
 			fail(err)
 		}
@@ -163,7 +166,7 @@ func main() {
 		var wg sync.WaitGroup
 		for i := 0; i < *streams; i++ {
 			wg.Add(1)
-			go func(c *grpc.ClientConn) { defer wg.Done(); stream(c, *n) }(pool[i%*conns])
+			go func(c *grpc.ClientConn) { defer wg.Done(); stream(ctx, c, *n) }(pool[i%*conns])
 		}
 		wg.Wait()
 		result["msgs_per_s"] = float64(*n**streams) / time.Since(start).Seconds()
@@ -187,7 +190,7 @@ func main() {
 					}
 					began := time.Now()
 					var out []byte
-					if err := conn.Invoke(context.Background(), add, &one, &out); err != nil {
+					if err := conn.Invoke(ctx, add, &one, &out); err != nil {
 						fail(err)
 					}
 					latencies[i] = time.Since(began)
