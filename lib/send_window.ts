@@ -16,8 +16,12 @@ interface SessionLike {
 /** Unsent bytes on one connection above which streaming responses wait, by default. */
 export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
 
-/** gRPC's 5-byte message prefix and HTTP/2's 9-byte DATA frame header. */
-const FRAMING = 14;
+/**
+ * gRPC's 5-byte message prefix. HTTP/2 frame headers are not counted: Deno may
+ * put several messages in one DATA frame, and a count that ran ahead of the
+ * socket would never drain. Counting less than is written only errs late.
+ */
+const PREFIX = 5;
 
 const queuedBySession = new WeakMap<object, { queued: number }>();
 
@@ -68,7 +72,7 @@ export class SendWindow {
 
   /** Records a message of `bytes` bytes queued for sending. */
   add(bytes: number): void {
-    this.#ledger.queued += bytes + FRAMING;
+    this.#ledger.queued += bytes + PREFIX;
   }
 
   /** Whether the connection holds more unsent bytes than allowed. */
