@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
+export { hostPort } from "../lib/server.ts";
+
 /** A mistake in the command line: reported in one line, with exit status 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -46,19 +48,6 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
  */
 export function parsePort(text: string): number {
   return numberFlag("--port", text, { min: 0, max: 65535, integer: true });
-}
-
-/**
- * `host:port`, with an IPv6 host in brackets.
- *
- * @example
- * ```ts
- * import { hostPort } from "./flags.ts";
- * hostPort("::1", 50051); // "[::1]:50051"
- * ```
- */
-export function hostPort(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**

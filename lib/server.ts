@@ -206,21 +206,21 @@ class ServerCall {
    */
   isHalfClose(): boolean {
     const transport = transportOf(this.#call);
-    const expired = this.context.deadline !== undefined && this.context.deadline <= new Date();
-    if (transport?.closed || transport?.destroyed || expired) this.#cancelled();
+    if (transport?.closed || transport?.destroyed || this.#expired) this.#cancelled();
     return !this.#finished;
+  }
+
+  get #expired(): boolean {
+    return this.context.deadline !== undefined && this.context.deadline <= new Date();
   }
 
   #cancelled(): void {
     if (this.#finished) return;
-    this.#finished = true;
-    this.#open.delete(this);
-    const expired = this.context.deadline !== undefined && this.context.deadline <= new Date();
-    const reason = expired
+    const reason = this.#expired
       ? new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")
       : new GrpcError(Status.CANCELLED, "cancelled by the client");
-    this.#controller.abort(reason);
-    this.#report(reason.code, reason.details);
+    this.#controller.abort(reason); // the handler learns of it before the call is reported
+    this.finish(reason.code, reason.details);
   }
 
   #report(code: Status, details: string): void {
@@ -367,7 +367,16 @@ async function within<T, U>(ms: number, promise: Promise<T>, otherwise: U): Prom
   }
 }
 
-function hostPort(host: string, port: number): string {
+/**
+ * `host:port`, with an IPv6 host in brackets.
+ *
+ * @example
+ * ```ts
+ * import { hostPort } from "./server.ts";
+ * hostPort("::1", 50051); // "[::1]:50051"
+ * ```
+ */
+export function hostPort(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
