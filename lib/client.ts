@@ -14,6 +14,7 @@ import { Channel as GrpcChannel } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
 import "./ip_servername.ts";
 import "./deno_http2_client.ts";
+import "./deno_http2_writes.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
@@ -65,6 +66,16 @@ export interface CreateChannelOptions {
 }
 
 /**
+ * grpc-js keeps every message a call sends, up to 1 MiB, until the server's
+ * first reply, so that it could retry the call; it then drops them one by one
+ * with a copy of the rest each time. Tens of thousands of small messages
+ * streamed before a reply made each send cost more than the last (200,000
+ * numbers: 4,600 messages/s instead of 30,000+). 16 KiB still holds a unary
+ * or short call for a retry policy, if the channel has one.
+ */
+const CHANNEL_DEFAULTS: ChannelOptions = { "grpc.per_rpc_retry_buffer_size": 16 * 1024 };
+
+/**
  * Opens a channel (a managed set of connections) to `address`, `host:port`.
  * Connects lazily, on the first call. Close it with `channel.close()`.
  *
@@ -79,7 +90,7 @@ export function createChannel(address: string, options: CreateChannelOptions = {
   return new GrpcChannel(
     address,
     options.credentials ?? credentials.createInsecure(),
-    options.options ?? {},
+    { ...CHANNEL_DEFAULTS, ...options.options },
   );
 }
 

@@ -14,6 +14,7 @@ import {
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
+import "./deno_http2_writes.ts";
 import { GrpcError } from "./error.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
 import type { Source } from "./client.ts";
