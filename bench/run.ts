@@ -58,6 +58,10 @@ const contenders: Contender[] = [
     name: "grpc-js/Deno",
     start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno.mjs"), "0"]),
   },
+  {
+    name: "grpc-js/Deno batched",
+    start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno_batched.mjs"), "0"]),
+  },
   { name: "grpc-js/Node", start: () => startServer("node", [path("raw/node.mjs"), "0"]) },
   {
     name: "Python threads",
@@ -207,6 +211,7 @@ async function endToEnd(command: string, args: string[], lines: number): Promise
   const started = performance.now();
   const child = new Deno.Command(command, {
     args,
+    cwd: root,
     stdin: "piped",
     stdout: "null",
     stderr: "inherit",
@@ -231,17 +236,22 @@ async function endToEnd(command: string, args: string[], lines: number): Promise
   return { wall_s: (performance.now() - started) / 1000, peak_mib: peakKiB / 1024 };
 }
 
+/**
+ * The arguments `deno task NAME` passes to deno, read from deno.json, so that
+ * the client is measured with the flags users run it with. Run them in `root`.
+ */
+async function taskArgs(name: string): Promise<string[]> {
+  const { tasks } = JSON.parse(await Deno.readTextFile(path("../deno.json")));
+  const [command, ...args] = String(tasks[name]).split(/\s+/);
+  if (command !== "deno") throw new Error(`task ${name} does not run deno: ${tasks[name]}`);
+  return args;
+}
+
 async function measureClients(lines: number): Promise<Record<string, Result>> {
   await using server = await contenders[0].start();
   const port = server.target.split(":").at(-1)!;
-  const ours = () =>
-    endToEnd(deno, [
-      "run",
-      ...denoAccess,
-      path("../client.ts"),
-      "--port",
-      port,
-    ], lines);
+  const clientArgs = [...await taskArgs("client"), "--port", port];
+  const ours = () => endToEnd(deno, clientArgs, lines);
   const aio = () =>
     endToEnd(python, [...withStubs, path("python/aio_stdin_client.py"), server.target], lines);
   const order = Math.random() < 0.5 ? [ours, aio] : [aio, ours];
@@ -289,6 +299,7 @@ for (let round = 1; round <= rounds; round++) {
 
 const ratioPairs = [
   ["grpc-js/Deno", "vs grpc-js/Deno"],
+  ["grpc-js/Deno batched", "vs grpc-js/Deno batched"],
   ["grpc-js/Node", "vs grpc-js/Node"],
   ["Python threads", "vs Python threads"],
   ["Python aio", "vs Python aio"],
