@@ -17,8 +17,9 @@ const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.D
 
 function callLogger(log: Logger) {
   return ({ method, peer, code, details, durationMs }: CallSummary) => {
-    const failed = SERVER_FAULTS.has(code);
-    log.log(failed ? "error" : "info", "call", {
+    const level = SERVER_FAULTS.has(code) ? "error" : "info";
+    if (!log.enabled(level)) return;
+    log.log(level, "call", {
       method,
       peer,
       status: statusName(code),
@@ -55,7 +56,9 @@ async function main(args: string[]): Promise<number> {
       port: config.port,
       credentials: tls && serverCredentials(tls),
       options: config.options,
-      onCallStart: ({ method, peer }) => log.log("debug", "call started", { method, peer }),
+      onCallStart: log.enabled("debug")
+        ? ({ method, peer }) => log.log("debug", "call started", { method, peer })
+        : undefined,
       onCallEnd: callLogger(log),
       onUnexpectedError: (error, method) =>
         log.log("error", "handler failed", { method, error: String(error) }),

@@ -11,6 +11,8 @@ export type LogFields = Record<string, string | number | boolean | undefined>;
 /** Writes log lines at or above a level. */
 export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
+  /** Whether entries at `level` are written. */
+  enabled(level: LogLevel): boolean;
 }
 
 function quoted(value: string | number | boolean): string {
@@ -39,9 +41,11 @@ export function createLogger(options: {
 }): Logger {
   const { level, format, write = (line: string) => console.error(line) } = options;
   const threshold = LOG_LEVELS.indexOf(level);
+  const enabled = (entryLevel: LogLevel) => LOG_LEVELS.indexOf(entryLevel) >= threshold;
   return {
+    enabled,
     log(entryLevel, message, fields = {}) {
-      if (LOG_LEVELS.indexOf(entryLevel) < threshold) return;
+      if (!enabled(entryLevel)) return;
       const time = new Date().toISOString();
       const defined = Object.entries(fields).filter(([, value]) => value !== undefined) as [
         string,

@@ -108,15 +108,54 @@ type AnyCall =
 
 type UnaryCallback = (error: GrpcError | null, value?: unknown, trailer?: Metadata) => void;
 
+/** A call's {@linkcode CallContext}; what is rarely used is made on first use. */
+class Context implements CallContext {
+  readonly method: string;
+  readonly metadata: Metadata;
+  readonly deadline: Date | undefined;
+  readonly #call: AnyCall;
+  readonly #state: ServerCall;
+  #peer: string | undefined;
+
+  constructor(call: AnyCall, state: ServerCall) {
+    this.#call = call;
+    this.#state = state;
+    this.method = call.getPath();
+    this.metadata = call.metadata;
+    const deadline = call.getDeadline();
+    this.deadline = Number.isFinite(Number(deadline)) ? new Date(deadline) : undefined;
+  }
+
+  get peer(): string {
+    return this.#peer ??= this.#call.getPeer();
+  }
+
+  get signal(): AbortSignal {
+    return this.#state.signal;
+  }
+
+  get trailer(): Metadata {
+    return this.#state.trailer;
+  }
+
+  sendHeader(metadata: MetadataInit): void {
+    this.#call.sendMetadata(toMetadata(metadata));
+  }
+}
+
 /** One call's life on the server: its context, and whether its status has gone out. */
 class ServerCall {
   readonly context: CallContext;
   readonly #call: AnyCall;
-  readonly #controller = new AbortController();
-  readonly #started = performance.now();
+  readonly #started: number;
   readonly #options: GrpcServerOptions;
   readonly #open: Set<ServerCall>;
   readonly #sendError: (status: GrpcError) => void;
+  // Made on first use: most calls never look at them.
+  #controller: AbortController | undefined;
+  #abortReason: GrpcError | undefined;
+  #onAbort: ((reason: GrpcError) => void) | undefined;
+  #trailer: Metadata | undefined;
   #finished = false;
 
   /**
@@ -133,22 +172,45 @@ class ServerCall {
     this.#options = options;
     this.#open = open;
     this.#sendError = sendError;
+    this.#started = options.onCallEnd ? performance.now() : 0;
     open.add(this);
-    const deadline = call.getDeadline();
-    this.context = {
-      method: call.getPath(),
-      peer: call.getPeer(),
-      metadata: call.metadata,
-      deadline: Number.isFinite(Number(deadline)) ? new Date(deadline) : undefined,
-      signal: this.#controller.signal,
-      sendHeader: (metadata) => call.sendMetadata(toMetadata(metadata)),
-      trailer: new Metadata(),
-    };
+    this.context = new Context(call, this);
     options.onCallStart?.({ method: this.context.method, peer: this.context.peer });
     // grpc-js also emits 'cancelled' after a call ends normally: only a
     // 'cancelled' before this side has sent its status is a cancellation.
     (call as EventEmitter).on("cancelled", () => this.#cancelled());
     if (call.cancelled) this.#cancelled();
+  }
+
+  /** Trailers to send with the status. */
+  get trailer(): Metadata {
+    return this.#trailer ??= new Metadata();
+  }
+
+  /** The trailers, if a handler touched them. */
+  get trailerIfSet(): Metadata | undefined {
+    return this.#trailer;
+  }
+
+  /** The handler's signal (see {@linkcode CallContext.signal}). */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortReason) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Calls `listener` once if the call is aborted; without making the signal. One listener. */
+  onAbort(listener: (reason: GrpcError) => void): void {
+    this.#onAbort = listener;
+  }
+
+  #abort(reason: GrpcError): void {
+    if (this.#abortReason) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    this.#onAbort?.(reason);
   }
 
   get finished(): boolean {
@@ -178,7 +240,7 @@ class ServerCall {
       if (!transport || transport.closed || transport.destroyed) resolve();
       else transport.once("close", () => resolve());
     });
-    if (this.fail(status)) this.#controller.abort(status);
+    if (this.fail(status)) this.#abort(status);
     return closed;
   }
 
@@ -191,9 +253,9 @@ class ServerCall {
 
   /** The status to send for an error a handler threw. */
   statusOf(error: unknown): GrpcError {
-    const trailer = this.context.trailer;
+    const trailer = this.#trailer;
     if (error instanceof GrpcError) {
-      error.metadata.merge(trailer);
+      if (trailer) error.metadata.merge(trailer);
       return error;
     }
     (this.#options.onUnexpectedError ?? logUnexpected)(error, this.context.method);
@@ -220,7 +282,7 @@ class ServerCall {
     const reason = this.#expired
       ? new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")
       : new GrpcError(Status.CANCELLED, "cancelled by the client");
-    this.#controller.abort(reason); // the handler learns of it before the call is reported
+    this.#abort(reason); // the handler learns of it before the call is reported
     this.finish(reason.code, reason.details);
   }
 
@@ -262,17 +324,26 @@ function requestsOf(call: ServerReadableStream<unknown, unknown>, state: ServerC
   call.on("end", () => {
     if (state.isHalfClose()) inbox.end();
   });
-  state.context.signal.addEventListener("abort", () => inbox.end(state.context.signal.reason));
+  state.onAbort((reason) => inbox.end(reason));
   return inbox;
 }
 
 function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => unknown): void {
-  new Promise((resolve) => resolve(respond())).then(
-    (value) => {
-      if (state.finish(Status.OK, "OK")) callback(null, value, state.context.trailer);
-    },
-    (error) => state.fail(state.statusOf(error)),
-  );
+  const reply = (value: unknown) => {
+    if (state.finish(Status.OK, "OK")) callback(null, value, state.trailerIfSet);
+  };
+  const fail = (error: unknown) => state.fail(state.statusOf(error));
+  let result: unknown;
+  try {
+    result = respond();
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  // A handler that answers at once is answered at once, without a promise.
+  if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+    (result as PromiseLike<unknown>).then(reply, fail);
+  } else reply(result);
 }
 
 async function replyAll(
@@ -282,16 +353,15 @@ async function replyAll(
   responses: () => Source<unknown>,
 ): Promise<void> {
   const window = SendWindow.of(transportOf(call)?.session, state.maxUnsentBytes);
-  const { signal } = state.context;
   try {
     for await (const response of responses()) {
       if (state.finished) return;
       const bytes = serialize(response);
       window?.add(bytes.length);
-      if (!call.write(bytes)) await drained(call, signal);
-      if (window?.full) await window.drained(signal);
+      if (!call.write(bytes)) await drained(call, state.signal);
+      if (window?.full) await window.drained(state.signal);
     }
-    if (state.finish(Status.OK, "OK")) call.end(state.context.trailer);
+    if (state.finish(Status.OK, "OK")) call.end(state.trailerIfSet);
   } catch (error) {
     state.fail(state.statusOf(error));
   }
