@@ -23,7 +23,17 @@ export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
  */
 const PREFIX = 5;
 
-const queuedBySession = new WeakMap<object, { queued: number }>();
+/**
+ * What a connection has queued, and a bound on what of it is unsent: the
+ * unsent bytes last read off the socket plus everything queued since. While
+ * the bound is under the limit, the socket need not be asked.
+ */
+interface Ledger {
+  queued: number;
+  unsentAtMost: number;
+}
+
+const ledgers = new WeakMap<object, Ledger>();
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -40,16 +50,16 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 /** The bytes one connection has queued and not yet written to its socket. */
 export class SendWindow {
   readonly #session: SessionLike;
-  readonly #ledger: { queued: number };
+  readonly #ledger: Ledger;
   readonly #maxUnsent: number;
 
   private constructor(session: SessionLike & object, maxUnsent: number) {
     this.#session = session;
     this.#maxUnsent = maxUnsent;
-    let ledger = queuedBySession.get(session);
+    let ledger = ledgers.get(session);
     if (!ledger) {
-      ledger = { queued: session.socket?.bytesWritten ?? 0 };
-      queuedBySession.set(session, ledger);
+      ledger = { queued: session.socket?.bytesWritten ?? 0, unsentAtMost: 0 };
+      ledgers.set(session, ledger);
     }
     this.#ledger = ledger;
   }
@@ -73,11 +83,14 @@ export class SendWindow {
   /** Records a message of `bytes` bytes queued for sending. */
   add(bytes: number): void {
     this.#ledger.queued += bytes + PREFIX;
+    this.#ledger.unsentAtMost += bytes + PREFIX;
   }
 
   /** Whether the connection holds more unsent bytes than allowed. */
   get full(): boolean {
-    return this.unsent > this.#maxUnsent;
+    if (this.#ledger.unsentAtMost <= this.#maxUnsent) return false;
+    this.#ledger.unsentAtMost = this.unsent;
+    return this.#ledger.unsentAtMost > this.#maxUnsent;
   }
 
   /** Resolves once half the allowed bytes are unsent, or `signal` aborts. */
@@ -87,5 +100,6 @@ export class SendWindow {
       await delay(pause, signal);
       pause = Math.min(pause * 2, 50);
     }
+    this.#ledger.unsentAtMost = this.unsent;
   }
 }
