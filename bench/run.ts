@@ -18,6 +18,8 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     quick: { type: "boolean", default: false },
+    /** Comma-separated measurement ids (pipelined, pingpong, fanin, unary, idle, e2e). */
+    only: { type: "string" },
     json: { type: "string" },
   },
 });
@@ -281,14 +283,17 @@ const record = (measurement: string, contender: string, result: Result | undefin
   }
 };
 
+const chosen = (id: string) => values.only === undefined || values.only.split(",").includes(id);
+
 for (let round = 1; round <= rounds; round++) {
-  for (const measurement of measurements) {
+  for (const measurement of measurements.filter(({ id }) => chosen(id))) {
     for (const contender of shuffled(contenders)) {
       console.error(`round ${round}/${rounds}: ${measurement.title}: ${contender.name}`);
       record(measurement.id, contender.name, await measureServer(loadgen, contender, measurement));
     }
     record(measurement.id, names.at(-1)!, await measureLibClient(measurement));
   }
+  if (!chosen("e2e")) continue;
   console.error(`round ${round}/${rounds}: f. end to end`);
   for (
     const [name, result] of Object.entries(await measureClients(Math.round(1_000_000 * scale)))
@@ -314,7 +319,7 @@ function ratio(measurement: string, key: string, other: string): number | undefi
 }
 
 const rows = [["measurement", ...names, ...ratioPairs.map(([, label]) => label)]];
-for (const measurement of measurements) {
+for (const measurement of measurements.filter(({ id }) => chosen(id))) {
   for (const { key, label } of measurement.metrics) {
     rows.push([
       `${measurement.title}: ${label}`,
