@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { memoryOf, run, startServer } from "./process.ts";
 import { format, median, table } from "./stats.ts";
+import { taskArgs } from "../tests/programs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -236,17 +237,6 @@ async function endToEnd(command: string, args: string[], lines: number): Promise
   clearInterval(poll);
   if (!status.success) throw new Error(`${command} exited with ${status.code}`);
   return { wall_s: (performance.now() - started) / 1000, peak_mib: peakKiB / 1024 };
-}
-
-/**
- * The arguments `deno task NAME` passes to deno, read from deno.json, so that
- * the client is measured with the flags users run it with. Run them in `root`.
- */
-async function taskArgs(name: string): Promise<string[]> {
-  const { tasks } = JSON.parse(await Deno.readTextFile(path("../deno.json")));
-  const [command, ...args] = String(tasks[name]).split(/\s+/);
-  if (command !== "deno") throw new Error(`task ${name} does not run deno: ${tasks[name]}`);
-  return args;
 }
 
 async function measureClients(lines: number): Promise<Record<string, Result>> {

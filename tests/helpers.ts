@@ -4,7 +4,9 @@ import { type SumMethods, SumService } from "../sum/api.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
 import type { RunningTotal } from "../sum/total.ts";
 
-const root = new URL("../", import.meta.url);
+import { type Program, startProgram, TextSink } from "./programs.ts";
+
+export { closedPort, type Program, startProgram, TextSink } from "./programs.ts";
 
 /** An in-process sum server on a free port; disposing shuts it down. */
 export interface TestSumServer extends AsyncDisposable {
@@ -38,28 +40,6 @@ export function textStream(...chunks: string[]): ReadableStream<Uint8Array> {
   return ReadableStream.from(chunks.map((chunk) => encoder.encode(chunk)));
 }
 
-/** A byte sink that keeps what is written, as text. */
-export class TextSink {
-  text = "";
-  #changed = Promise.withResolvers<void>();
-  readonly stream = new WritableStream<Uint8Array>({
-    write: (chunk) => {
-      this.text += new TextDecoder().decode(chunk);
-      this.#changed.resolve();
-      this.#changed = Promise.withResolvers();
-    },
-  });
-
-  get lines(): string[] {
-    return this.text.split("\n").filter((line) => line !== "");
-  }
-
-  /** Resolves once the text matches `pattern`. */
-  async waitFor(pattern: RegExp): Promise<void> {
-    while (!pattern.test(this.text)) await this.#changed.promise;
-  }
-}
-
 /** What one in-process run of the client produced. */
 export interface ClientRun {
   status: number;
@@ -85,73 +65,6 @@ export async function runClientOn(
   return { status, stdout: stdout.lines, stderr: stderr.lines };
 }
 
-/** The command line of a deno task, as the task runs it. */
-async function taskCommand(task: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
-  const [deno, ...args] = (config.tasks[task] as string).split(" ");
-  if (deno !== "deno") throw new Error(`task ${task} does not start with deno`);
-  return args;
-}
-
-/** A program started as a subprocess the way its deno task starts it. */
-export interface Program extends AsyncDisposable {
-  process: Deno.ChildProcess;
-  stdout: TextSink;
-  stderr: TextSink;
-  /** Writes to its stdin. */
-  write(text: string): Promise<void>;
-  /** Closes its stdin. */
-  closeStdin(): Promise<void>;
-  /** Waits for it to exit; resolves to its exit code. */
-  exit(): Promise<number>;
-}
-
-/** Starts `deno task <task> <args>` (server or client) as a subprocess with piped stdio. */
-export async function startProgram(task: string, args: string[]): Promise<Program> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [...await taskCommand(task), ...args],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = new TextSink();
-  const stderr = new TextSink();
-  const piped = Promise.all([
-    process.stdout.pipeTo(stdout.stream),
-    process.stderr.pipeTo(stderr.stream),
-  ]);
-  const stdin = process.stdin.getWriter();
-  let stdinOpen = true;
-  const closeStdin = async () => {
-    if (!stdinOpen) return;
-    stdinOpen = false;
-    await stdin.close().catch(() => {});
-  };
-  const exit = async () => {
-    const { code } = await process.status;
-    await piped;
-    return code;
-  };
-  return {
-    process,
-    stdout,
-    stderr,
-    write: (text) => stdin.write(new TextEncoder().encode(text)),
-    closeStdin,
-    exit,
-    async [Symbol.asyncDispose]() {
-      await closeStdin();
-      try {
-        process.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
-      await exit();
-    },
-  };
-}
-
 /** Starts `server.ts` on a free port; resolves once it prints its listening line. */
 export async function startServerProgram(
   args: string[] = [],
@@ -165,14 +78,6 @@ export async function startServerProgram(
   ]);
   const target = program.stdout.text.match(/listening on (\S+:\d+)/)![1];
   return Object.assign(program, { target });
-}
-
-/** A port nothing listens on: bound by the OS, then released. */
-export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Collects an async iterable. */

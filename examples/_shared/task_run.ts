@@ -1,6 +1,4 @@
-import { Printed } from "./testing.ts";
-
-const root = new URL("../../", import.meta.url);
+import { startProgram } from "../../tests/programs.ts";
 
 /** A program started as its deno task starts it; disposing kills it. */
 export interface TaskRun extends AsyncDisposable {
@@ -15,67 +13,25 @@ export interface TaskRun extends AsyncDisposable {
   exit(): Promise<number>;
 }
 
-/** The command line of a deno task, after `deno`. */
-async function taskArgs(task: string): Promise<string[]> {
-  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
-  const command: unknown = tasks?.[task];
-  if (typeof command !== "string") {
-    throw new Error(`deno.json has no task "${task}": see examples/README.md for the tasks`);
-  }
-  const [deno, ...args] = command.split(" ");
-  if (deno !== "deno") throw new Error(`task ${task} does not start with deno`);
-  return args;
-}
-
 /**
  * Starts `deno task <task> <args>` from the repository's root. Its input is
  * `stdin`, then its end; without `stdin`, the input stays open.
  */
 export async function startTask(task: string, args: string[], stdin?: string): Promise<TaskRun> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [...await taskArgs(task), ...args],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const [out, err] = [new Printed(), new Printed()];
-  const collected = Promise.all([
-    process.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: out.print }),
-    ),
-    process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: err.print }),
-    ),
-  ]);
-  const writer = process.stdin.getWriter();
-  const closeInput = () => writer.close().catch(() => {});
+  const program = await startProgram(task, args);
   if (stdin !== undefined) {
-    await writer.write(new TextEncoder().encode(stdin));
-    await closeInput();
+    await program.write(stdin);
+    await program.closeStdin();
   }
-  const exit = async () => {
-    const { code } = await process.status;
-    await collected;
-    return code;
-  };
   return {
-    process,
-    stdout: () => out.texts.join(""),
-    stderr: () => err.texts.join(""),
+    process: program.process,
+    stdout: () => program.stdout.text,
+    stderr: () => program.stderr.text,
     async waitForStdout(pattern) {
-      await out.waitFor((texts) => pattern.test(texts.join("")), 15_000);
-      return out.texts.join("").match(pattern)!;
+      await program.stdout.waitFor(pattern, 15_000);
+      return program.stdout.text.match(pattern)!;
     },
-    exit,
-    async [Symbol.asyncDispose]() {
-      await closeInput();
-      try {
-        process.kill("SIGKILL");
-      } catch {
-        // it has exited already
-      }
-      await exit();
-    },
+    exit: program.exit,
+    [Symbol.asyncDispose]: () => program[Symbol.asyncDispose](),
   };
 }

@@ -48,11 +48,3 @@ export class Printed {
     }
   }
 }
-
-/** A port nothing listens on: bound by the system, then released. */
-export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { closedPort, Printed } from "../_shared/testing.ts";
+import { Printed } from "../_shared/testing.ts";
+import { closedPort } from "../../tests/programs.ts";
 import { runClient } from "./client.ts";
 import { startServer } from "./server.ts";
 

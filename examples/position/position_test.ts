@@ -7,7 +7,8 @@ import {
   Status,
   unary,
 } from "../../lib/mod.ts";
-import { closedPort, Printed } from "../_shared/testing.ts";
+import { Printed } from "../_shared/testing.ts";
+import { closedPort } from "../../tests/programs.ts";
 import type { Msg, Position } from "./api.ts";
 import { runClient } from "./client.ts";
 import { pythonFloat } from "./python_float.ts";

@@ -1,0 +1,130 @@
+/**
+ * The project's programs started for real, as their deno tasks start them,
+ * for the tests, the examples' tests and the bench.
+ *
+ * @module
+ */
+const root = new URL("../", import.meta.url);
+
+/**
+ * What `deno task <task>` passes to deno, read from deno.json, so that a
+ * program is run with the flags its users run it with. Run it from the root.
+ *
+ * @example
+ * ```ts ignore
+ * const args = await taskArgs("client"); // ["run", "--v8-flags=…", …, "client.ts"]
+ * ```
+ */
+export async function taskArgs(task: string): Promise<string[]> {
+  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const command: unknown = tasks?.[task];
+  if (typeof command !== "string") throw new Error(`deno.json has no task "${task}"`);
+  const [deno, ...args] = command.split(/\s+/);
+  if (deno !== "deno") throw new Error(`task ${task} does not start with deno: ${command}`);
+  return args;
+}
+
+/** A byte sink that keeps what is written, as text. */
+export class TextSink {
+  text = "";
+  readonly #decoder = new TextDecoder();
+  #changed = Promise.withResolvers<void>();
+  readonly stream = new WritableStream<Uint8Array>({
+    write: (chunk) => {
+      this.text += this.#decoder.decode(chunk, { stream: true });
+      this.#changed.resolve();
+      this.#changed = Promise.withResolvers();
+    },
+  });
+
+  get lines(): string[] {
+    return this.text.split("\n").filter((line) => line !== "");
+  }
+
+  /**
+   * Resolves once the text matches `pattern`; with `timeoutMs`, rejects,
+   * showing the text, if it does not match by then.
+   */
+  async waitFor(pattern: RegExp, timeoutMs?: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(
+        () => reject(new Error(`no ${pattern} within ${timeoutMs} ms in: ${this.text}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      while (!pattern.test(this.text)) await Promise.race([this.#changed.promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A program started as a subprocess the way its deno task starts it. */
+export interface Program extends AsyncDisposable {
+  process: Deno.ChildProcess;
+  stdout: TextSink;
+  stderr: TextSink;
+  /** Writes to its stdin. */
+  write(text: string): Promise<void>;
+  /** Closes its stdin. */
+  closeStdin(): Promise<void>;
+  /** Waits for it to exit; resolves to its exit code. */
+  exit(): Promise<number>;
+}
+
+/** Starts `deno task <task> <args>` from the root as a subprocess with piped stdio. */
+export async function startProgram(task: string, args: string[]): Promise<Program> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [...await taskArgs(task), ...args],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const piped = Promise.all([
+    process.stdout.pipeTo(stdout.stream),
+    process.stderr.pipeTo(stderr.stream),
+  ]);
+  const stdin = process.stdin.getWriter();
+  let stdinOpen = true;
+  const closeStdin = async () => {
+    if (!stdinOpen) return;
+    stdinOpen = false;
+    await stdin.close().catch(() => {});
+  };
+  const exit = async () => {
+    const { code } = await process.status;
+    await piped;
+    return code;
+  };
+  return {
+    process,
+    stdout,
+    stderr,
+    write: (text) => stdin.write(new TextEncoder().encode(text)),
+    closeStdin,
+    exit,
+    async [Symbol.asyncDispose]() {
+      await closeStdin();
+      try {
+        process.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await exit();
+    },
+  };
+}
+
+/** A port nothing listens on: bound by the OS, then released. */
+export function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
