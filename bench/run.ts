@@ -63,7 +63,7 @@ const contenders: Contender[] = [
   },
   {
     name: "grpc-js/Deno batched",
-    start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno_batched.mjs"), "0"]),
+    start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno.mjs"), "0", "--batched"]),
   },
   { name: "grpc-js/Node", start: () => startServer("node", [path("raw/node.mjs"), "0"]) },
   {

@@ -1,9 +1,12 @@
-// Raw grpc-js on Deno: deno run -A bench/raw/deno.mjs PORT
+// Raw grpc-js on Deno: deno run -A bench/raw/deno.mjs PORT [--batched].
+// With --batched, lib/'s write batching is installed and nothing else of lib/:
+// against it, server.ts shows what the rest of lib/ costs.
 import * as grpc from "@grpc/grpc-js";
 import * as loader from "@grpc/proto-loader";
 import process from "node:process";
 import { serve } from "./sum_server.mjs";
 
+if (process.argv.includes("--batched")) await import("../../lib/deno_http2_writes.ts");
 serve(
   grpc,
   loader,
