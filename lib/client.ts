@@ -14,7 +14,6 @@ import { Channel as GrpcChannel } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
 import "./ip_servername.ts";
 import "./deno_http2_client.ts";
-import "./deno_http2_writes.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";

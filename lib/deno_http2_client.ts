@@ -1,6 +1,9 @@
 /**
- * Two fixes for grpc-js client streams on Deno 2.8.3's `node:http2`,
- * installed once for every client stream grpc-js opens.
+ * Fixes for grpc-js clients on Deno 2.8.3's `node:http2`, installed once
+ * for every connection and client stream grpc-js opens.
+ *
+ * Writes batched: each connection's socket gathers a turn's frames into one
+ * system call (see `deno_http2_writes.ts`).
  *
  * Trailers after data: Deno emits a stream's 'trailers' as soon as they
  * arrive, even while DATA received before them is still buffered in the
@@ -19,7 +22,9 @@
  * @module
  */
 import http2 from "node:http2";
-import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
+import type { ClientHttp2Session, ClientHttp2Stream, ClientSessionOptions } from "node:http2";
+import type { Socket } from "node:net";
+import { batchWrites } from "./deno_http2_writes.ts";
 
 type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
 
@@ -53,6 +58,23 @@ function resetWithoutHalfClose(stream: ClientHttp2Stream): void {
   }) as ClientHttp2Stream["close"];
 }
 
+/**
+ * Batches the writes of the socket a connect's `createConnection` option
+ * makes, if it has one; `rest` is what follows the authority.
+ */
+function batchConnection(rest: unknown[]): void {
+  const options = rest.find((arg) => typeof arg === "object" && arg !== null) as
+    | ClientSessionOptions
+    | undefined;
+  const createConnection = options?.createConnection;
+  if (!options || !createConnection) return;
+  options.createConnection = (...args) => {
+    const socket = createConnection(...args);
+    batchWrites(socket as Socket);
+    return socket;
+  };
+}
+
 const patched = Symbol.for("grpc-deno.http2-client");
 type Patchable = typeof http2 & { [patched]?: true };
 
@@ -60,6 +82,7 @@ if ("Deno" in globalThis && !(http2 as Patchable)[patched]) {
   (http2 as Patchable)[patched] = true;
   const connect = http2.connect;
   http2.connect = ((...args: Parameters<typeof connect>): ClientHttp2Session => {
+    batchConnection(args.slice(1));
     const session = connect.apply(http2, args);
     const request = session.request;
     session.request = (...requestArgs: Parameters<typeof request>) => {

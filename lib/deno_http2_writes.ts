@@ -10,7 +10,8 @@
  * written meanwhile leave in one `writev`. A socket is uncorked before it is
  * destroyed, so nothing written is dropped.
  *
- * Installed on import; it does nothing outside Deno.
+ * Server connections are batched on import (it does nothing outside Deno);
+ * `deno_http2_client.ts` batches client connections with `batchWrites`.
  *
  * @module
  */
@@ -72,27 +73,8 @@ function batchServerConnections(create: "createServer" | "createSecureServer", e
   };
 }
 
-function batchClientConnections() {
-  const connect = http2.connect;
-  http2.connect = ((authority: string | URL, ...rest: unknown[]) => {
-    const options = rest.find((arg) => typeof arg === "object" && arg !== null) as
-      | http2.ClientSessionOptions
-      | undefined;
-    const createConnection = options?.createConnection;
-    if (options && createConnection) {
-      options.createConnection = (...args) => {
-        const socket = createConnection(...args);
-        batchWrites(socket as Socket);
-        return socket;
-      };
-    }
-    return (connect as (...args: unknown[]) => http2.ClientHttp2Session)(authority, ...rest);
-  }) as typeof connect;
-}
-
 if ("Deno" in globalThis && !(http2 as Patchable)[installed]) {
   (http2 as Patchable)[installed] = true;
   batchServerConnections("createServer", "connection");
   batchServerConnections("createSecureServer", "secureConnection");
-  batchClientConnections();
 }
