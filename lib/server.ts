@@ -201,9 +201,13 @@ class ServerCall {
     return this.#controller.signal;
   }
 
-  /** Calls `listener` once if the call is aborted; without making the signal. One listener. */
+  /**
+   * Calls `listener` once the call is aborted, at once if it already is,
+   * without making the signal. One listener.
+   */
   onAbort(listener: (reason: GrpcError) => void): void {
-    this.#onAbort = listener;
+    if (this.#abortReason) listener(this.#abortReason);
+    else this.#onAbort = listener;
   }
 
   #abort(reason: GrpcError): void {
