@@ -68,11 +68,9 @@ const contenders: Contender[] = [
   { name: "grpc-js/Node", start: () => startServer("node", [path("raw/node.mjs"), "0"]) },
   {
     name: "Python threads",
-    start: () => startServer(python, [...withStubs, path("../interop/tutorial/server.py"), "0"]),
-    skips: {
-      unary: "the tutorial's server has no Add",
-      idle: "it serves 10 streams at once (its thread pool)",
-    },
+    // The tutorial's servicer and thread pool, plus an Add in the same style.
+    start: () => startServer(python, [...withStubs, path("python/threads_server.py"), "0"]),
+    skips: { idle: "it serves 10 streams at once (its thread pool)" },
   },
   {
     name: "Python aio",
@@ -338,9 +336,11 @@ console.log(
     "ratios are server.ts's value over the other's, taken within each round.\n",
 );
 console.log(table(rows));
-console.log();
-console.log(table(endToEndRows));
-console.log(`client.ts wall time / grpc.aio client's: ${format(clientRatio)}`);
+if (chosen("e2e")) {
+  console.log();
+  console.log(table(endToEndRows));
+  console.log(`client.ts wall time / grpc.aio client's: ${format(clientRatio)}`);
+}
 for (const [name, reasons] of Object.entries(failures)) {
   for (const reason of reasons) console.log(`${name} did not finish ${reason}`);
 }
