@@ -218,7 +218,7 @@ function cancelledBeforeStart(signal: AbortSignal): GrpcError {
 /**
  * Wires what every call shares: headers and trailers to the caller's hooks,
  * the abort signal to `cancel`, and the requests, if any, to the call.
- * `onSettled` must be called when the call ends; it returns the error a
+ * `settled` must be called when the call ends; it returns the error a
  * request iterable threw, if one did.
  */
 function attach(call: RawCall, options: CallOptions, requests: Source<unknown> | undefined) {
@@ -227,12 +227,13 @@ function attach(call: RawCall, options: CallOptions, requests: Source<unknown> |
   if (onTrailer) call.on("status", (status) => onTrailer(status.metadata));
   const cancel = () => cancelCall(call);
   signal?.addEventListener("abort", cancel);
-  const writing = new AbortController();
+  let writing: AbortController | undefined;
   let requestError: unknown;
   if (requests) {
     const writable = call as WritableCall;
-    writeAll(writable, requests, writing.signal).then(
-      () => writing.signal.aborted || writable.end(),
+    const stopped = (writing = new AbortController()).signal;
+    writeAll(writable, requests, stopped).then(
+      () => stopped.aborted || writable.end(),
       (error) => {
         requestError = error;
         cancel();
@@ -240,9 +241,9 @@ function attach(call: RawCall, options: CallOptions, requests: Source<unknown> |
     );
   }
   return {
-    stopWriting: () => writing.abort(),
+    stopWriting: () => writing?.abort(),
     settled(): unknown {
-      writing.abort();
+      writing?.abort();
       signal?.removeEventListener("abort", cancel);
       return requestError;
     },
