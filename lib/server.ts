@@ -13,7 +13,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import "./deno_http2_writes.ts";
 import { GrpcError } from "./error.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
@@ -21,7 +21,7 @@ import type { Source } from "./client.ts";
 import type { LoadedService, Method, Methods } from "./service.ts";
 import { Status } from "./status.ts";
 import { SendWindow } from "./send_window.ts";
-import { drained, inboxFrom } from "./streams.ts";
+import { drained, inboxFrom, overlapWrites } from "./streams.ts";
 
 /** What a handler knows of its call. */
 export interface CallContext {
@@ -379,6 +379,10 @@ function adapt<M extends Methods>(
   open: Set<ServerCall>,
 ): UntypedServiceImplementation {
   const adapted: UntypedServiceImplementation = {};
+  const overlapping = !options.options?.interceptors?.length;
+  const replyStream = (call: Writable) => {
+    if (overlapping) overlapWrites(call);
+  };
   for (const [name, method] of Object.entries(service.methods)) {
     // deno-lint-ignore no-explicit-any
     const handler = implementation[name] as (input: any, context: CallContext) => any;
@@ -400,6 +404,7 @@ function adapt<M extends Methods>(
       case "serverStreaming":
         adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
           const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
+          replyStream(call);
           replyAll(state, call, serialize, () => handler(call.request, state.context));
         };
         break;
@@ -407,6 +412,7 @@ function adapt<M extends Methods>(
         adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
           const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
           const requests = requestsOf(call, state);
+          replyStream(call);
           replyAll(state, call, serialize, () => handler(requests, state.context));
         }) satisfies handleBidiStreamingCall<unknown, unknown>;
         break;

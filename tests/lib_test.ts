@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import {
   type CallContext,
   GrpcError,
@@ -47,6 +48,21 @@ Deno.test("server-streaming responses arrive in order and end with the handler",
   });
   const replies = await collect(echo.client.Repeat(msg("x", 3)));
   assert.deepEqual(replies, [msg("x", 0), msg("x", 1), msg("x", 2)]);
+});
+
+Deno.test("server streams keep their responses in order behind a grpc-js interceptor that holds some back", async () => {
+  let sent = 0;
+  const holdEveryOther: ServerInterceptor = (_method, call) =>
+    new ServerInterceptingCall(call, {
+      sendMessage: (message, next) => setTimeout(() => next(message), sent++ % 2 ? 0 : 4),
+    });
+  await using echo = await startEcho({
+    async *Repeat({ text, count }) {
+      for (let i = 0; i < count; i++) yield msg(text, i);
+    },
+  }, { options: { interceptors: [holdEveryOther] } });
+  const replies = await collect(echo.client.Repeat(msg("x", 100)));
+  assert.deepEqual(replies, Array.from({ length: 100 }, (_, i) => msg("x", i)));
 });
 
 Deno.test("bidi call answers each request while the client is still sending", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { Inbox } from "../lib/inbox.ts";
-import { writeAll } from "../lib/streams.ts";
+import { overlapWrites, writeAll } from "../lib/streams.ts";
 
 /** Lets every pending callback, timer and I/O event run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -45,6 +45,32 @@ Deno.test("writeAll stops without error once its signal aborts", async () => {
   controller.abort();
   await done;
   assert.ok(pulled <= 2);
+});
+
+Deno.test("overlapWrites passes on every write queued behind the one in flight at once, in order", async () => {
+  const written: string[] = [];
+  const held: (() => void)[] = [];
+  const stream = new Writable({
+    objectMode: true,
+    write(chunk, _encoding, callback) {
+      written.push(chunk);
+      held.push(callback);
+    },
+  });
+  overlapWrites(stream);
+  let finished = false;
+  stream.on("finish", () => finished = true);
+  for (const chunk of ["a", "b", "c", "d"]) stream.write(chunk);
+  stream.end();
+  assert.deepEqual(written, ["a"]);
+  held.shift()!();
+  assert.deepEqual(written, ["a", "b", "c", "d"]);
+  held.splice(0, 2).forEach((release) => release());
+  await settle();
+  assert.equal(finished, false, "finished before the last write completed");
+  held.shift()!();
+  await settle();
+  assert.equal(finished, true);
 });
 
 Deno.test("Inbox asks its producer to pause when full and to resume when half drained", async () => {
