@@ -143,6 +143,15 @@ class Context implements CallContext {
   }
 }
 
+/**
+ * How late the server's copy of a deadline may run behind the client's: it is
+ * the client's timeout counted from when the headers were read, so it is late
+ * by the time they took to arrive. A client resetting its call at its deadline
+ * was seen up to two milliseconds before the server's copy; such a reset is
+ * the deadline passing, not a cancellation.
+ */
+const DEADLINE_SLACK_MS = 10;
+
 /** One call's life on the server: its context, and whether its status has gone out. */
 class ServerCall {
   readonly context: CallContext;
@@ -273,17 +282,19 @@ class ServerCall {
    */
   isHalfClose(): boolean {
     const transport = transportOf(this.#call);
-    if (transport?.closed || transport?.destroyed || this.#expired) this.#cancelled();
+    if (transport?.closed || transport?.destroyed || this.#expired()) this.#cancelled();
     return !this.#finished;
   }
 
-  get #expired(): boolean {
-    return this.context.deadline !== undefined && this.context.deadline <= new Date();
+  /** Whether the deadline has passed, or will within `slackMs`. */
+  #expired(slackMs = 0): boolean {
+    const deadline = this.context.deadline;
+    return deadline !== undefined && deadline.getTime() <= Date.now() + slackMs;
   }
 
   #cancelled(): void {
     if (this.#finished) return;
-    const reason = this.#expired
+    const reason = this.#expired(DEADLINE_SLACK_MS)
       ? new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded")
       : new GrpcError(Status.CANCELLED, "cancelled by the client");
     this.#abort(reason); // the handler learns of it before the call is reported
