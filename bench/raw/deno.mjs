@@ -1,15 +1,22 @@
 // Raw grpc-js on Deno: deno run -A bench/raw/deno.mjs PORT [--batched].
-// With --batched, lib/'s write batching is installed and nothing else of lib/:
-// against it, server.ts shows what the rest of lib/ costs.
+// With --batched, lib/'s two write fixes are applied and nothing else of lib/
+// (one socket write per turn; response messages queued behind the one in
+// flight handed on at once): against it, server.ts shows what the rest of
+// lib/ costs.
 import * as grpc from "@grpc/grpc-js";
 import * as loader from "@grpc/proto-loader";
 import process from "node:process";
 import { serve } from "./sum_server.mjs";
 
-if (process.argv.includes("--batched")) await import("../../lib/deno_http2_writes.ts");
+let prepareReplies;
+if (process.argv.includes("--batched")) {
+  await import("../../lib/deno_http2_writes.ts");
+  ({ overlapWrites: prepareReplies } = await import("../../lib/streams.ts"));
+}
 serve(
   grpc,
   loader,
   new URL("../../sum.proto", import.meta.url).pathname,
   Number(process.argv[2] ?? 0),
+  prepareReplies,
 );

@@ -3,9 +3,10 @@
 
 /**
  * Serves sum.SumService on `port` (0 picks one) and prints "listening on
- * localhost:PORT" once ready.
+ * localhost:PORT" once ready. `prepareReplies` is given each response stream
+ * before anything is written to it.
  */
-export function serve(grpc, loader, protoPath, port) {
+export function serve(grpc, loader, protoPath, port, prepareReplies = () => {}) {
   const definition = loader.loadSync(protoPath, { keepCase: true, defaults: true });
   let total = 0;
   const add = (num) => {
@@ -16,6 +17,7 @@ export function serve(grpc, loader, protoPath, port) {
   const server = new grpc.Server();
   server.addService(definition["sum.SumService"], {
     SumServer(call) {
+      prepareReplies(call);
       const onData = ({ num }) => {
         try {
           if (!call.write({ sum: add(num) })) {
@@ -49,6 +51,7 @@ export function serve(grpc, loader, protoPath, port) {
       });
     },
     Watch(call) {
+      prepareReplies(call);
       call.write({ sum: total });
     },
   });
