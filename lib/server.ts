@@ -21,7 +21,7 @@ import type { Source } from "./client.ts";
 import type { LoadedService, Method, Methods } from "./service.ts";
 import { Status } from "./status.ts";
 import { SendWindow } from "./send_window.ts";
-import { drained, inboxFrom, overlapWrites } from "./streams.ts";
+import { drained, inboxFrom, overlapWrites, type WriteTarget } from "./streams.ts";
 
 /** What a handler knows of its call. */
 export interface CallContext {
@@ -146,9 +146,10 @@ class Context implements CallContext {
 /**
  * How late the server's copy of a deadline may run behind the client's: it is
  * the client's timeout counted from when the headers were read, so it is late
- * by the time they took to arrive. A client resetting its call at its deadline
- * was seen up to two milliseconds before the server's copy; such a reset is
- * the deadline passing, not a cancellation.
+ * by the time they took to arrive and wait to be read. A client resetting its
+ * call at its deadline was seen up to two milliseconds before the server's
+ * copy on an idle machine; such a reset is the deadline passing, not a
+ * cancellation. Ten leaves room for a busy event loop.
  */
 const DEADLINE_SLACK_MS = 10;
 
@@ -313,9 +314,8 @@ class ServerCall {
 }
 
 /** What is read of the HTTP/2 stream under a call. */
-interface Transport {
+interface Transport extends WriteTarget {
   closed?: boolean;
-  destroyed?: boolean;
   session?: unknown;
 }
 
@@ -327,6 +327,17 @@ function transportOf(call: AnyCall): Transport | undefined {
     if (layer.stream) return layer.stream;
   }
   return undefined;
+}
+
+/**
+ * Hands a response stream's queued messages on together (see
+ * {@linkcode overlapWrites}), if its grpc-js call has no interceptors: from
+ * the server's options or from its credentials, they sit between the call and
+ * its HTTP/2 stream.
+ */
+function overlapResponses(call: Writable): void {
+  const direct = (call as unknown as { call?: { stream?: Transport } }).call?.stream;
+  if (direct) overlapWrites(call, direct);
 }
 
 function logUnexpected(error: unknown, method: string): void {
@@ -390,10 +401,6 @@ function adapt<M extends Methods>(
   open: Set<ServerCall>,
 ): UntypedServiceImplementation {
   const adapted: UntypedServiceImplementation = {};
-  const overlapping = !options.options?.interceptors?.length;
-  const replyStream = (call: Writable) => {
-    if (overlapping) overlapWrites(call);
-  };
   for (const [name, method] of Object.entries(service.methods)) {
     // deno-lint-ignore no-explicit-any
     const handler = implementation[name] as (input: any, context: CallContext) => any;
@@ -415,7 +422,7 @@ function adapt<M extends Methods>(
       case "serverStreaming":
         adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
           const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
-          replyStream(call);
+          overlapResponses(call);
           replyAll(state, call, serialize, () => handler(call.request, state.context));
         };
         break;
@@ -423,7 +430,7 @@ function adapt<M extends Methods>(
         adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
           const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
           const requests = requestsOf(call, state);
-          replyStream(call);
+          overlapResponses(call);
           replyAll(state, call, serialize, () => handler(requests, state.context));
         }) satisfies handleBidiStreamingCall<unknown, unknown>;
         break;

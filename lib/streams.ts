@@ -55,31 +55,43 @@ export async function writeAll<T>(
 
 const ignore = () => {};
 
+/** Whether the HTTP/2 stream under a call can still take writes. */
+export interface WriteTarget {
+  writableEnded?: boolean;
+  destroyed?: boolean;
+}
+
 /**
  * Makes a grpc-js response stream pass on together the writes that queued
  * behind the one in flight. A grpc-js stream writes one message at a time,
  * each after the previous one's callback, and Deno 2.8.3's `node:http2` calls
  * back only once the event-loop turn is over: a stream sent one message, in
  * one HTTP/2 DATA frame, per turn. With this, the queued messages are handed
- * to the HTTP/2 stream at once and leave in one frame. Only the last one's
- * callback is awaited: grpc-js reports a failed write with the call's status.
+ * to the HTTP/2 stream `under` it at once and leave in one frame. Only the
+ * last one's callback is awaited: grpc-js reports a failed write with the
+ * call's status. Once `under` has ended (grpc-js ends a call whose message is
+ * too large), the rest is not written, as grpc-js would not write it either.
  *
- * Not for calls with grpc-js server interceptors, which may hold a message
- * back and expect the next one only after it.
+ * Only for grpc-js calls with no interceptors: an interceptor may hold a
+ * message back and expect the next one only after it.
  *
  * @example
  * ```ts ignore
  * adapted.Talk = (call) => {
- *   overlapWrites(call);
+ *   overlapWrites(call, call.call.stream);
  *   call.write(first);
  *   call.write(second); // queued; passed on with everything else queued
  * };
  * ```
  */
-export function overlapWrites(stream: Writable): void {
+export function overlapWrites(stream: Writable, under: WriteTarget): void {
+  const ended = () => under.writableEnded || under.destroyed;
   stream._writev = function (chunks, callback) {
     const last = chunks.length - 1;
-    for (let i = 0; i < last; i++) this._write(chunks[i].chunk, chunks[i].encoding, ignore);
-    this._write(chunks[last].chunk, chunks[last].encoding, callback);
+    for (let i = 0; i < last; i++) {
+      if (ended()) return;
+      this._write(chunks[i].chunk, chunks[i].encoding, ignore);
+    }
+    if (!ended()) this._write(chunks[last].chunk, chunks[last].encoding, callback);
   };
 }

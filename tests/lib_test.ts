@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
+import http2 from "node:http2";
+import {
+  experimental,
+  ServerCredentials,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+} from "@grpc/grpc-js";
 import {
   type CallContext,
   GrpcError,
@@ -50,19 +56,79 @@ Deno.test("server-streaming responses arrive in order and end with the handler",
   assert.deepEqual(replies, [msg("x", 0), msg("x", 1), msg("x", 2)]);
 });
 
-Deno.test("server streams keep their responses in order behind a grpc-js interceptor that holds some back", async () => {
+/** A grpc-js server interceptor that holds every other response back a little. */
+function holdEveryOther(): ServerInterceptor {
   let sent = 0;
-  const holdEveryOther: ServerInterceptor = (_method, call) =>
+  return (_method, call) =>
     new ServerInterceptingCall(call, {
       sendMessage: (message, next) => setTimeout(() => next(message), sent++ % 2 ? 0 : 4),
     });
+}
+
+const repeatHundred = {
+  async *Repeat({ text, count }: Message) {
+    for (let i = 0; i < count; i++) yield msg(text, i);
+  },
+};
+const hundred = Array.from({ length: 100 }, (_, i) => msg("x", i));
+
+Deno.test("server streams keep their responses in order behind an interceptor in the server's options", async () => {
+  await using echo = await startEcho(repeatHundred, {
+    options: { interceptors: [holdEveryOther()] },
+  });
+  assert.deepEqual(await collect(echo.client.Repeat(msg("x", 100))), hundred);
+});
+
+Deno.test("server streams keep their responses in order behind an interceptor in the server's credentials", async () => {
+  const credentials = experimental.createServerCredentialsWithInterceptors(
+    ServerCredentials.createInsecure(),
+    [holdEveryOther()],
+  );
+  await using echo = await startEcho(repeatHundred, {}, credentials);
+  assert.deepEqual(await collect(echo.client.Repeat(msg("x", 100))), hundred);
+});
+
+Deno.test("responses ready together leave in shared HTTP/2 DATA frames", async () => {
+  await using echo = await startEcho(repeatHundred);
+  const session = http2.connect(`http://localhost:${echo.port}`);
+  try {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/echo.Echo/Repeat",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    // Message { text: "x", count: 100 }, with gRPC's 5-byte prefix.
+    stream.end(new Uint8Array([0, 0, 0, 0, 5, 0x0a, 1, 0x78, 0x10, 100]));
+    const frames: Uint8Array[] = [];
+    stream.on("data", (frame: Uint8Array) => frames.push(frame));
+    await new Promise((resolve) => stream.on("close", resolve));
+    const body = new Uint8Array(frames.flatMap((frame) => [...frame]));
+    let messages = 0;
+    for (let at = 0; at < body.length; messages++) {
+      at += 5 + new DataView(body.buffer).getUint32(at + 1);
+    }
+    assert.equal(messages, 100);
+    assert.ok(frames.length <= 50, `100 responses came in ${frames.length} DATA frames`);
+  } finally {
+    session.close();
+  }
+});
+
+Deno.test("a response over max_send_message_length ends a server stream with RESOURCE_EXHAUSTED after the ones before it", async () => {
   await using echo = await startEcho({
-    async *Repeat({ text, count }) {
-      for (let i = 0; i < count; i++) yield msg(text, i);
+    async *Repeat() {
+      yield msg("small", 0);
+      yield msg("x".repeat(1_000), 1);
+      yield msg("small", 2);
     },
-  }, { options: { interceptors: [holdEveryOther] } });
-  const replies = await collect(echo.client.Repeat(msg("x", 100)));
-  assert.deepEqual(replies, Array.from({ length: 100 }, (_, i) => msg("x", i)));
+  }, { options: { "grpc.max_send_message_length": 100 } });
+  const received: Message[] = [];
+  const error = await rejection((async () => {
+    for await (const reply of echo.client.Repeat(msg(""))) received.push(reply);
+  })());
+  assert.ok(isGrpcError(error, Status.RESOURCE_EXHAUSTED), String(error));
+  assert.deepEqual(received, [msg("small", 0)]);
 });
 
 Deno.test("bidi call answers each request while the client is still sending", async () => {

@@ -57,7 +57,7 @@ Deno.test("overlapWrites passes on every write queued behind the one in flight a
       held.push(callback);
     },
   });
-  overlapWrites(stream);
+  overlapWrites(stream, {});
   let finished = false;
   stream.on("finish", () => finished = true);
   for (const chunk of ["a", "b", "c", "d"]) stream.write(chunk);
@@ -71,6 +71,24 @@ Deno.test("overlapWrites passes on every write queued behind the one in flight a
   held.shift()!();
   await settle();
   assert.equal(finished, true);
+});
+
+Deno.test("overlapWrites writes nothing more once the stream under it has ended", () => {
+  const written: string[] = [];
+  const held: (() => void)[] = [];
+  const under = { writableEnded: false };
+  const stream = new Writable({
+    objectMode: true,
+    write(chunk, _encoding, callback) {
+      written.push(chunk);
+      if (chunk === "too large") under.writableEnded = true; // as grpc-js ends such a call
+      held.push(callback);
+    },
+  });
+  overlapWrites(stream, under);
+  for (const chunk of ["a", "b", "too large", "c", "d"]) stream.write(chunk);
+  held.shift()!();
+  assert.deepEqual(written, ["a", "b", "too large"]);
 });
 
 Deno.test("Inbox asks its producer to pause when full and to resume when half drained", async () => {
