@@ -231,7 +231,8 @@ function attach(call: RawCall, options: CallOptions, requests: Source<unknown> |
   let requestError: unknown;
   if (requests) {
     const writable = call as WritableCall;
-    const stopped = (writing = new AbortController()).signal;
+    writing = new AbortController();
+    const stopped = writing.signal;
     writeAll(writable, requests, stopped).then(
       () => stopped.aborted || writable.end(),
       (error) => {
