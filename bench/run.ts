@@ -344,6 +344,6 @@ if (chosen("e2e")) {
 for (const [name, reasons] of Object.entries(failures)) {
   for (const reason of reasons) console.log(`${name} did not finish ${reason}`);
 }
-const report = { rounds, quick: values.quick, results, clientRatio, failures };
+const report = { rounds, quick: values.quick, contenders: names, results, clientRatio, failures };
 console.log(`\n${JSON.stringify(report)}`);
 if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");

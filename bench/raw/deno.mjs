@@ -11,7 +11,8 @@ import { serve } from "./sum_server.mjs";
 let prepareReplies;
 if (process.argv.includes("--batched")) {
   await import("../../lib/deno_http2_writes.ts");
-  ({ overlapWrites: prepareReplies } = await import("../../lib/streams.ts"));
+  const { overlapWrites } = await import("../../lib/streams.ts");
+  prepareReplies = (call) => overlapWrites(call, call.call.stream);
 }
 serve(
   grpc,

@@ -3,8 +3,8 @@
 
 /**
  * Serves sum.SumService on `port` (0 picks one) and prints "listening on
- * localhost:PORT" once ready. `prepareReplies` is given each response stream
- * before anything is written to it.
+ * localhost:PORT" once ready. `prepareReplies` is given each SumServer
+ * response stream before anything is written to it.
  */
 export function serve(grpc, loader, protoPath, port, prepareReplies = () => {}) {
   const definition = loader.loadSync(protoPath, { keepCase: true, defaults: true });
@@ -51,7 +51,6 @@ export function serve(grpc, loader, protoPath, port, prepareReplies = () => {}) 
       });
     },
     Watch(call) {
-      prepareReplies(call);
       call.write({ sum: total });
     },
   });
