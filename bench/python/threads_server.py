@@ -29,6 +29,7 @@ class SumServicer(tutorial.SumServicer):
         self.lock = threading.Lock()
 
     def Add(self, request, context):
+        # Unary calls run on all ten threads at once; += on the total is not atomic.
         with self.lock:
             self.sum += request.num
             return sum_pb2.ReplyMessage(sum=self.sum)
