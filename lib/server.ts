@@ -319,10 +319,20 @@ interface Transport extends WriteTarget {
   session?: unknown;
 }
 
+/**
+ * One of grpc-js's layers under a server call: interceptors, each with the
+ * next layer, down to the one holding the HTTP/2 stream.
+ */
+type Layer = { stream?: Transport; nextCall?: Layer };
+
+/** The first layer under a grpc-js server call, read through grpc-js internals. */
+function layerUnder(call: AnyCall | Writable): Layer | undefined {
+  return (call as unknown as { call?: Layer }).call;
+}
+
 /** The HTTP/2 stream under a grpc-js server call, found through grpc-js internals if they allow. */
 function transportOf(call: AnyCall): Transport | undefined {
-  type Layer = { stream?: Transport; nextCall?: Layer };
-  let layer = (call as unknown as { call?: Layer }).call;
+  let layer = layerUnder(call);
   for (let depth = 0; layer && depth < 8; depth++, layer = layer.nextCall) {
     if (layer.stream) return layer.stream;
   }
@@ -336,7 +346,7 @@ function transportOf(call: AnyCall): Transport | undefined {
  * its HTTP/2 stream.
  */
 function overlapResponses(call: Writable): void {
-  const direct = (call as unknown as { call?: { stream?: Transport } }).call?.stream;
+  const direct = layerUnder(call)?.stream;
   if (direct) overlapWrites(call, direct);
 }
 
