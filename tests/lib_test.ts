@@ -46,12 +46,15 @@ Deno.test("client-streaming handler receives every request until the client half
   assert.deepEqual(await echo.client.Collect([]), msg("", 0));
 });
 
+/** Repeat answering `count` responses, numbered from 0. */
+const repeatCount = {
+  async *Repeat({ text, count }: Message) {
+    for (let i = 0; i < count; i++) yield msg(text, i);
+  },
+};
+
 Deno.test("server-streaming responses arrive in order and end with the handler", async () => {
-  await using echo = await startEcho({
-    async *Repeat({ text, count }) {
-      for (let i = 0; i < count; i++) yield msg(text, i);
-    },
-  });
+  await using echo = await startEcho(repeatCount);
   const replies = await collect(echo.client.Repeat(msg("x", 3)));
   assert.deepEqual(replies, [msg("x", 0), msg("x", 1), msg("x", 2)]);
 });
@@ -65,15 +68,10 @@ function holdEveryOther(): ServerInterceptor {
     });
 }
 
-const repeatHundred = {
-  async *Repeat({ text, count }: Message) {
-    for (let i = 0; i < count; i++) yield msg(text, i);
-  },
-};
 const hundred = Array.from({ length: 100 }, (_, i) => msg("x", i));
 
 Deno.test("server streams keep their responses in order behind an interceptor in the server's options", async () => {
-  await using echo = await startEcho(repeatHundred, {
+  await using echo = await startEcho(repeatCount, {
     options: { interceptors: [holdEveryOther()] },
   });
   assert.deepEqual(await collect(echo.client.Repeat(msg("x", 100))), hundred);
@@ -84,12 +82,12 @@ Deno.test("server streams keep their responses in order behind an interceptor in
     ServerCredentials.createInsecure(),
     [holdEveryOther()],
   );
-  await using echo = await startEcho(repeatHundred, {}, credentials);
+  await using echo = await startEcho(repeatCount, {}, credentials);
   assert.deepEqual(await collect(echo.client.Repeat(msg("x", 100))), hundred);
 });
 
 Deno.test("responses ready together leave in shared HTTP/2 DATA frames", async () => {
-  await using echo = await startEcho(repeatHundred);
+  await using echo = await startEcho(repeatCount);
   const session = http2.connect(`http://localhost:${echo.port}`);
   try {
     const stream = session.request({
