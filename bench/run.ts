@@ -272,9 +272,10 @@ const record = (measurement: string, contender: string, result: Result | undefin
 };
 
 const chosen = (id: string) => values.only === undefined || values.only.split(",").includes(id);
+const selected = measurements.filter(({ id }) => chosen(id));
 
 for (let round = 1; round <= rounds; round++) {
-  for (const measurement of measurements.filter(({ id }) => chosen(id))) {
+  for (const measurement of selected) {
     for (const contender of shuffled(contenders)) {
       console.error(`round ${round}/${rounds}: ${measurement.title}: ${contender.name}`);
       record(measurement.id, contender.name, await measureServer(loadgen, contender, measurement));
@@ -307,7 +308,7 @@ function ratio(measurement: string, key: string, other: string): number | undefi
 }
 
 const rows = [["measurement", ...names, ...ratioPairs.map(([, label]) => label)]];
-for (const measurement of measurements.filter(({ id }) => chosen(id))) {
+for (const measurement of selected) {
   for (const { key, label } of measurement.metrics) {
     rows.push([
       `${measurement.title}: ${label}`,

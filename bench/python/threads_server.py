@@ -1,8 +1,8 @@
 """The tutorial's running-sum server (thread pool of 10) with an Add method in its style.
 
-The tutorial's server has no unary method; this one keeps its servicer and its
-server setup and adds Add, so that the unary measurement has the tutorial's
-threading model to compare with.
+The tutorial's server has no unary method; this one runs the tutorial's own
+serve() with its servicer extended by Add, so that the unary measurement has
+the tutorial's threading model to compare with.
 
 Usage: with_stubs.py sum.proto threads_server.py PORT
 Prints "listening on [::]:PORT" once ready (PORT 0 picks a free one).
@@ -11,11 +11,8 @@ import importlib.util
 import os
 import sys
 import threading
-from concurrent import futures
 
-import grpc
 import sum_pb2
-import sum_pb2_grpc
 
 _tutorial_path = os.path.join(os.path.dirname(__file__), '..', '..', 'interop', 'tutorial', 'server.py')
 _spec = importlib.util.spec_from_file_location('tutorial_server', _tutorial_path)
@@ -35,14 +32,7 @@ class SumServicer(tutorial.SumServicer):
             return sum_pb2.ReplyMessage(sum=self.sum)
 
 
-def serve(port):
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=10))
-    sum_pb2_grpc.add_SumServiceServicer_to_server(SumServicer(), server)
-    port = server.add_insecure_port('[::]:%d' % port)
-    server.start()
-    print('listening on [::]:%d' % port, flush=True)
-    server.wait_for_termination()
-
-
 if __name__ == '__main__':
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    # The tutorial's serve() makes its servicer by this name.
+    tutorial.SumServicer = SumServicer
+    tutorial.serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
