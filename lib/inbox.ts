@@ -1,25 +1,26 @@
-/** Hooks an {@linkcode Inbox} calls as its consumer keeps up or falls behind. */
+/** What feeds an {@linkcode Inbox}: a readable stream, or anything that can pause. */
+export interface Producer {
+  /** Called once the inbox holds `highWaterMark` items. */
+  pause(): unknown;
+  /** Called once a full inbox has been drained to half. */
+  resume(): unknown;
+}
+
+/** How an {@linkcode Inbox} tells its producer that its consumer keeps up or falls behind. */
 export interface InboxOptions {
-  /** Items held before `onFull` is called. Default 16. */
+  /** Items held before the producer is paused. Default 16. */
   highWaterMark?: number;
-  /** Called once the inbox holds `highWaterMark` items: stop the producer. */
-  onFull?: () => void;
-  /** Called once a full inbox has been drained to half: restart the producer. */
-  onDrained?: () => void;
+  /** Paused while the inbox is full, resumed once it has been drained to half. */
+  producer?: Producer;
   /** Called when the consumer stops before the end (`break` in `for await`). */
   onReturn?: () => void;
 }
 
-type Waiter<T> = {
-  resolve: (result: IteratorResult<T>) => void;
-  reject: (error: unknown) => void;
-};
-
 const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
 
 /**
- * An async iterator fed by a push-based producer, with flow control: it asks
- * the producer to pause while `highWaterMark` items wait, and to resume when
+ * An async iterator fed by a push-based producer, with flow control: it
+ * pauses the producer while `highWaterMark` items wait, and resumes it when
  * half of them have been taken. After `end()` the items still held are
  * delivered, then the iteration ends or throws the error given to `end`.
  *
@@ -35,16 +36,20 @@ const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
  */
 export class Inbox<T> implements AsyncIterableIterator<T> {
   #items: T[] = [];
-  #waiter: Waiter<T> | undefined;
+  // The pending next() of a consumer waiting for an item, if one is.
+  #resolve: ((result: IteratorResult<T>) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
   #ended = false;
   #error: unknown = undefined;
   #full = false;
   readonly #highWaterMark: number;
-  readonly #options: InboxOptions;
+  readonly #producer: Producer | undefined;
+  readonly #onReturn: (() => void) | undefined;
 
   constructor(options: InboxOptions = {}) {
-    this.#options = options;
     this.#highWaterMark = options.highWaterMark ?? 16;
+    this.#producer = options.producer;
+    this.#onReturn = options.onReturn;
   }
 
   /** How many items wait to be taken. */
@@ -60,16 +65,16 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   /** Adds an item; ignored once the inbox has ended. */
   push(item: T): void {
     if (this.#ended) return;
-    const waiter = this.#waiter;
-    if (waiter) {
-      this.#waiter = undefined;
-      waiter.resolve({ value: item, done: false });
+    const resolve = this.#resolve;
+    if (resolve) {
+      this.#settled();
+      resolve({ value: item, done: false });
       return;
     }
     this.#items.push(item);
     if (!this.#full && this.#items.length >= this.#highWaterMark) {
       this.#full = true;
-      this.#options.onFull?.();
+      this.#producer?.pause();
     }
   }
 
@@ -83,11 +88,17 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    const waiter = this.#waiter;
-    if (!waiter) return;
-    this.#waiter = undefined;
-    if (error === undefined) waiter.resolve(done);
-    else waiter.reject(error);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (!resolve || !reject) return;
+    this.#settled();
+    if (error === undefined) resolve(done);
+    else reject(error);
+  }
+
+  #settled(): void {
+    this.#resolve = undefined;
+    this.#reject = undefined;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -95,7 +106,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       const value = this.#items.shift() as T;
       if (this.#full && this.#items.length <= this.#highWaterMark >> 1) {
         this.#full = false;
-        this.#options.onDrained?.();
+        this.#producer?.resume();
       }
       return Promise.resolve({ value, done: false });
     }
@@ -105,7 +116,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       return error === undefined ? Promise.resolve(done) : Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
   }
 
@@ -113,7 +125,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.#items = [];
     if (!this.#ended) {
       this.#ended = true;
-      this.#options.onReturn?.();
+      this.#onReturn?.();
     }
     this.#error = undefined;
     return Promise.resolve(done);

@@ -23,17 +23,7 @@ export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
  */
 const PREFIX = 5;
 
-/**
- * What a connection has queued, and a bound on what of it is unsent: the
- * unsent bytes last read off the socket plus everything queued since. While
- * the bound is under the limit, the socket need not be asked.
- */
-interface Ledger {
-  queued: number;
-  unsentAtMost: number;
-}
-
-const ledgers = new WeakMap<object, Ledger>();
+const windows = new WeakMap<object, SendWindow>();
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -47,50 +37,57 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The bytes one connection has queued and not yet written to its socket. */
+/**
+ * The bytes one connection has queued and not yet written to its socket. It
+ * keeps a bound on them, the unsent bytes last read off the socket plus
+ * everything queued since: while the bound is under the limit, the socket
+ * need not be asked.
+ */
 export class SendWindow {
   readonly #session: SessionLike;
-  readonly #ledger: Ledger;
   readonly #maxUnsent: number;
+  #queued: number;
+  #unsentAtMost = 0;
 
-  private constructor(session: SessionLike & object, maxUnsent: number) {
+  private constructor(session: SessionLike, maxUnsent: number) {
     this.#session = session;
     this.#maxUnsent = maxUnsent;
-    let ledger = ledgers.get(session);
-    if (!ledger) {
-      ledger = { queued: session.socket?.bytesWritten ?? 0, unsentAtMost: 0 };
-      ledgers.set(session, ledger);
-    }
-    this.#ledger = ledger;
+    this.#queued = session.socket?.bytesWritten ?? 0;
   }
 
   /**
-   * The window of `session`, full above `maxUnsent` bytes; `undefined` if its
-   * socket does not count what it writes.
+   * The window of `session`, one for all its streams, full above `maxUnsent`
+   * bytes (as first asked for); `undefined` if its socket does not count what
+   * it writes.
    */
   static of(session: unknown, maxUnsent = DEFAULT_MAX_UNSENT_BYTES): SendWindow | undefined {
     if (typeof session !== "object" || session === null) return undefined;
     const { socket } = session as SessionLike;
     if (typeof socket?.bytesWritten !== "number") return undefined;
-    return new SendWindow(session, maxUnsent);
+    let window = windows.get(session);
+    if (!window) {
+      window = new SendWindow(session, maxUnsent);
+      windows.set(session, window);
+    }
+    return window;
   }
 
   /** Bytes queued and not yet written. */
   get unsent(): number {
-    return this.#ledger.queued - (this.#session.socket?.bytesWritten ?? this.#ledger.queued);
+    return this.#queued - (this.#session.socket?.bytesWritten ?? this.#queued);
   }
 
   /** Records a message of `bytes` bytes queued for sending. */
   add(bytes: number): void {
-    this.#ledger.queued += bytes + PREFIX;
-    this.#ledger.unsentAtMost += bytes + PREFIX;
+    this.#queued += bytes + PREFIX;
+    this.#unsentAtMost += bytes + PREFIX;
   }
 
   /** Whether the connection holds more unsent bytes than allowed. */
   get full(): boolean {
-    if (this.#ledger.unsentAtMost <= this.#maxUnsent) return false;
-    this.#ledger.unsentAtMost = this.unsent;
-    return this.#ledger.unsentAtMost > this.#maxUnsent;
+    if (this.#unsentAtMost <= this.#maxUnsent) return false;
+    this.#unsentAtMost = this.unsent;
+    return this.#unsentAtMost > this.#maxUnsent;
   }
 
   /** Resolves once half the allowed bytes are unsent, or `signal` aborts. */
@@ -100,6 +97,6 @@ export class SendWindow {
       await delay(pause, signal);
       pause = Math.min(pause * 2, 50);
     }
-    this.#ledger.unsentAtMost = this.unsent;
+    this.#unsentAtMost = this.unsent;
   }
 }

@@ -22,6 +22,7 @@ import type { LoadedService, Method, Methods } from "./service.ts";
 import { Status } from "./status.ts";
 import { SendWindow } from "./send_window.ts";
 import { drained, inboxFrom, overlapWrites, type WriteTarget } from "./streams.ts";
+import type { Inbox } from "./inbox.ts";
 
 /** What a handler knows of its call. */
 export interface CallContext {
@@ -160,28 +161,28 @@ class ServerCall {
   readonly #started: number;
   readonly #options: GrpcServerOptions;
   readonly #open: Set<ServerCall>;
-  readonly #sendError: (status: GrpcError) => void;
+  readonly #callback: UnaryCallback | undefined;
   // Made on first use: most calls never look at them.
   #controller: AbortController | undefined;
   #abortReason: GrpcError | undefined;
-  #onAbort: ((reason: GrpcError) => void) | undefined;
+  #requests: Inbox<unknown> | undefined;
   #trailer: Metadata | undefined;
   #finished = false;
 
   /**
-   * `open` holds the server's unfinished calls; `sendError` sends an error
-   * status the way this kind of call does.
+   * `open` holds the server's unfinished calls; `callback` is a unary
+   * response's, which its status goes to, if the call has one.
    */
   constructor(
     call: AnyCall,
     options: GrpcServerOptions,
     open: Set<ServerCall>,
-    sendError: (status: GrpcError) => void,
+    callback?: UnaryCallback,
   ) {
     this.#call = call;
     this.#options = options;
     this.#open = open;
-    this.#sendError = sendError;
+    this.#callback = callback;
     this.#started = options.onCallEnd ? performance.now() : 0;
     open.add(this);
     this.context = new Context(call, this);
@@ -211,20 +212,17 @@ class ServerCall {
     return this.#controller.signal;
   }
 
-  /**
-   * Calls `listener` once the call is aborted, at once if it already is,
-   * without making the signal. One listener.
-   */
-  onAbort(listener: (reason: GrpcError) => void): void {
-    if (this.#abortReason) listener(this.#abortReason);
-    else this.#onAbort = listener;
+  /** Ends `requests` with the reason once the call is aborted, at once if it already is. */
+  endOnAbort(requests: Inbox<unknown>): void {
+    if (this.#abortReason) requests.end(this.#abortReason);
+    else this.#requests = requests;
   }
 
   #abort(reason: GrpcError): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
     this.#controller?.abort(reason);
-    this.#onAbort?.(reason);
+    this.#requests?.end(reason);
   }
 
   get finished(): boolean {
@@ -261,7 +259,8 @@ class ServerCall {
   /** Sends an error status, unless the call has already ended; false if it had. */
   fail(status: GrpcError): boolean {
     if (!this.finish(status.code, status.details)) return false;
-    this.#sendError(status);
+    if (this.#callback) this.#callback(status);
+    else this.#call.emit("error", status);
     return true;
   }
 
@@ -356,11 +355,11 @@ function logUnexpected(error: unknown, method: string): void {
 
 /** The requests of a streaming call, ending when the client half-closes and failing if it cancels. */
 function requestsOf(call: ServerReadableStream<unknown, unknown>, state: ServerCall) {
-  const inbox = inboxFrom<unknown>(call as Readable, () => {});
+  const inbox = inboxFrom<unknown>(call as Readable);
   call.on("end", () => {
     if (state.isHalfClose()) inbox.end();
   });
-  state.onAbort((reason) => inbox.end(reason));
+  state.endOnAbort(inbox);
   return inbox;
 }
 
@@ -382,19 +381,39 @@ function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => un
   } else reply(result);
 }
 
+type ResponseStream = ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
+type Serialize = (value: unknown) => Buffer;
+// deno-lint-ignore no-explicit-any
+type AnyHandler = (input: any, context: CallContext) => any;
+
+/**
+ * Writes `response`, counted against the connection's `window`; false if the
+ * call's buffer is full. The bytes are made here, not in the caller's frame,
+ * which would hold the last of them for as long as its stream is idle.
+ */
+function writeResponse(
+  call: ResponseStream,
+  serialize: Serialize,
+  response: unknown,
+  window: SendWindow | undefined,
+): boolean {
+  const bytes = serialize(response);
+  window?.add(bytes.length);
+  return call.write(bytes);
+}
+
 async function replyAll(
   state: ServerCall,
-  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
-  serialize: (value: unknown) => Buffer,
-  responses: () => Source<unknown>,
+  call: ResponseStream,
+  serialize: Serialize,
+  handler: AnyHandler,
+  input: unknown,
 ): Promise<void> {
   const window = SendWindow.of(transportOf(call)?.session, state.maxUnsentBytes);
   try {
-    for await (const response of responses()) {
+    for await (const response of handler(input, state.context) as Source<unknown>) {
       if (state.finished) return;
-      const bytes = serialize(response);
-      window?.add(bytes.length);
-      if (!call.write(bytes)) await drained(call, state.signal);
+      if (!writeResponse(call, serialize, response, window)) await drained(call, state.signal);
       if (window?.full) await window.drained(state.signal);
     }
     if (state.finish(Status.OK, "OK")) call.end(state.trailerIfSet);
@@ -412,8 +431,7 @@ function adapt<M extends Methods>(
 ): UntypedServiceImplementation {
   const adapted: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service.methods)) {
-    // deno-lint-ignore no-explicit-any
-    const handler = implementation[name] as (input: any, context: CallContext) => any;
+    const handler = implementation[name] as AnyHandler;
     const serialize = service.definition[name].responseSerialize;
     switch (method.kind) {
       case "unary":
@@ -431,17 +449,16 @@ function adapt<M extends Methods>(
         break;
       case "serverStreaming":
         adapted[name] = (call: ServerWritableStream<unknown, unknown>) => {
-          const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
+          const state = new ServerCall(call, options, open);
           overlapResponses(call);
-          replyAll(state, call, serialize, () => handler(call.request, state.context));
+          replyAll(state, call, serialize, handler, call.request);
         };
         break;
       case "bidiStreaming":
         adapted[name] = ((call: ServerDuplexStream<unknown, unknown>) => {
-          const state = new ServerCall(call, options, open, (status) => call.emit("error", status));
-          const requests = requestsOf(call, state);
+          const state = new ServerCall(call, options, open);
           overlapResponses(call);
-          replyAll(state, call, serialize, () => handler(requests, state.context));
+          replyAll(state, call, serialize, handler, requestsOf(call, state));
         }) satisfies handleBidiStreamingCall<unknown, unknown>;
         break;
     }

@@ -7,12 +7,8 @@ import { Inbox } from "./inbox.ts";
  * The caller decides when the inbox ends: grpc-js ends streams differently
  * on each side of a call.
  */
-export function inboxFrom<T>(stream: Readable, onReturn: () => void): Inbox<T> {
-  const inbox = new Inbox<T>({
-    onFull: () => stream.pause(),
-    onDrained: () => stream.resume(),
-    onReturn,
-  });
+export function inboxFrom<T>(stream: Readable, onReturn?: () => void): Inbox<T> {
+  const inbox = new Inbox<T>({ producer: stream, onReturn });
   stream.on("data", (message: T) => inbox.push(message));
   return inbox;
 }
@@ -85,13 +81,27 @@ export interface WriteTarget {
  * ```
  */
 export function overlapWrites(stream: Writable, under: WriteTarget): void {
-  const ended = () => under.writableEnded || under.destroyed;
-  stream._writev = function (chunks, callback) {
-    const last = chunks.length - 1;
-    for (let i = 0; i < last; i++) {
-      if (ended()) return;
-      this._write(chunks[i].chunk, chunks[i].encoding, ignore);
-    }
-    if (!ended()) this._write(chunks[last].chunk, chunks[last].encoding, callback);
-  };
+  (stream as Overlapped)[target] = under;
+  stream._writev = writeOverlapped;
+}
+
+// One function for every stream, with its target on the stream: an idle
+// stream then holds no closures for this.
+const target = Symbol("overlapWrites.target");
+type Overlapped = Writable & { [target]: WriteTarget };
+
+function writeOverlapped(
+  this: Overlapped,
+  chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>,
+  callback: (error?: Error | null) => void,
+): void {
+  const under = this[target];
+  const last = chunks.length - 1;
+  for (let i = 0; i < last; i++) {
+    if (under.writableEnded || under.destroyed) return;
+    this._write(chunks[i].chunk, chunks[i].encoding, ignore);
+  }
+  if (!under.writableEnded && !under.destroyed) {
+    this._write(chunks[last].chunk, chunks[last].encoding, callback);
+  }
 }

@@ -91,19 +91,18 @@ Deno.test("overlapWrites writes nothing more once the stream under it has ended"
   assert.deepEqual(written, ["a", "b", "too large"]);
 });
 
-Deno.test("Inbox asks its producer to pause when full and to resume when half drained", async () => {
+Deno.test("Inbox pauses its producer when full and resumes it when half drained", async () => {
   const events: string[] = [];
   const inbox = new Inbox<number>({
     highWaterMark: 4,
-    onFull: () => events.push("full"),
-    onDrained: () => events.push("drained"),
+    producer: { pause: () => events.push("pause"), resume: () => events.push("resume") },
   });
   for (let i = 0; i < 4; i++) inbox.push(i);
-  assert.deepEqual(events, ["full"]);
+  assert.deepEqual(events, ["pause"]);
   assert.equal((await inbox.next()).value, 0);
-  assert.deepEqual(events, ["full"]);
+  assert.deepEqual(events, ["pause"]);
   assert.equal((await inbox.next()).value, 1);
-  assert.deepEqual(events, ["full", "drained"]);
+  assert.deepEqual(events, ["pause", "resume"]);
 });
 
 Deno.test("Inbox delivers what it holds before the error it was ended with", async () => {
