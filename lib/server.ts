@@ -111,6 +111,8 @@ type AnyCall =
   | ServerDuplexStream<unknown, unknown>;
 
 type UnaryCallback = (error: GrpcError | null, value?: unknown, trailer?: Metadata) => void;
+// deno-lint-ignore no-explicit-any
+type AnyHandler = (input: any, context: CallContext) => any;
 
 /** A call's {@linkcode CallContext}; what is rarely used is made on first use. */
 class Context implements CallContext {
@@ -173,8 +175,9 @@ class ServerCall {
   #finished = false;
 
   /**
-   * `open` holds the server's unfinished calls; `callback` is a unary
-   * response's, which its status goes to, if the call has one.
+   * `open` holds the server's unfinished calls. `callback` is grpc-js's, for
+   * calls with one response: their error status goes to it; other calls send
+   * theirs as an `error` event.
    */
   constructor(
     call: AnyCall,
@@ -366,14 +369,19 @@ function requestsOf(call: ServerReadableStream<unknown, unknown>, state: ServerC
   return inbox;
 }
 
-function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => unknown): void {
+function replyOnce(
+  state: ServerCall,
+  callback: UnaryCallback,
+  handler: AnyHandler,
+  input: unknown,
+): void {
   const reply = (value: unknown) => {
     if (state.finish(Status.OK, "OK")) callback(null, value, state.trailerIfSet);
   };
   const fail = (error: unknown) => state.fail(state.statusOf(error));
   let result: unknown;
   try {
-    result = respond();
+    result = handler(input, state.context);
   } catch (error) {
     fail(error);
     return;
@@ -386,8 +394,6 @@ function replyOnce(state: ServerCall, callback: UnaryCallback, respond: () => un
 
 type ResponseStream = ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
 type Serialize = (value: unknown) => Buffer;
-// deno-lint-ignore no-explicit-any
-type AnyHandler = (input: any, context: CallContext) => any;
 
 /**
  * Writes `response`, counted against the connection's `window`; false if the
@@ -440,14 +446,13 @@ function adapt<M extends Methods>(
       case "unary":
         adapted[name] = (call: ServerUnaryCall<unknown, unknown>, callback: UnaryCallback) => {
           const state = new ServerCall(call, options, open, callback);
-          replyOnce(state, callback, () => handler(call.request, state.context));
+          replyOnce(state, callback, handler, call.request);
         };
         break;
       case "clientStreaming":
         adapted[name] = (call: ServerReadableStream<unknown, unknown>, callback: UnaryCallback) => {
           const state = new ServerCall(call, options, open, callback);
-          const requests = requestsOf(call, state);
-          replyOnce(state, callback, () => handler(requests, state.context));
+          replyOnce(state, callback, handler, requestsOf(call, state));
         };
         break;
       case "serverStreaming":
