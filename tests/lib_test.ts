@@ -363,6 +363,39 @@ Deno.test("shutdown aborts draining, waits for open calls within the grace perio
   assert.equal(error.details, "the server is shutting down");
 });
 
+Deno.test("a forced shutdown closes the connection of a call whose status cannot be sent", async () => {
+  const started = Promise.withResolvers<void>();
+  const big = "x".repeat(64 * 1024);
+  await using echo = await startEcho({
+    async *Repeat(_request, context) {
+      started.resolve();
+      while (!context.signal.aborted) yield msg(big);
+    },
+  });
+  // A peer that asks for the stream and never reads it: the responses fill
+  // its flow-control window, and the status would queue behind them.
+  const session = http2.connect(`http://localhost:${echo.port}`);
+  session.on("error", () => {});
+  const closed = new Promise<void>((resolve) => session.once("close", resolve));
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/echo.Echo/Repeat",
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  stream.on("error", () => {});
+  stream.pause();
+  stream.end(new Uint8Array(5)); // one empty message
+  await started.promise;
+  assert.deepEqual(await echo.server.shutdown({ graceMs: 0 }), { forced: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stillOpen = new Promise<boolean>((resolve) => timer = setTimeout(resolve, 5_000, true));
+  const open = await Promise.race([closed.then(() => false), stillOpen]);
+  clearTimeout(timer);
+  session.destroy();
+  assert.equal(open, false, "the connection was still open 5 s after the shutdown");
+});
+
 Deno.test("loadService names every method that differs from the spec", () => {
   const load = () =>
     loadService(new URL("./fixtures/echo.proto", import.meta.url), {
