@@ -73,7 +73,7 @@ export interface CallSummary {
 export interface GrpcServerOptions {
   /**
    * grpc-js server options (`grpc.max_receive_message_length`, …). Channelz
-   * is off unless `grpc.enable_channelz` is 1.
+   * is off unless `grpc.enable_channelz` is given and not 0.
    */
   options?: RawServerOptions;
   /**
@@ -491,9 +491,22 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
  * grpc-js keeps channelz statistics of every call unless told not to, for a
  * channelz service this server does not offer: per call an object with four
  * closures (0.35 KB of an idle stream's heap), and a clock read per message
- * each way. `grpc.enable_channelz: 1` in `options` turns it back on.
+ * each way. `grpc.enable_channelz: 1` in `options` turns it back on. Without
+ * channelz, grpc-js 1.14's `forceShutdown` closes no connection (it closes
+ * those channelz tracks): a forced shutdown closes them itself.
  */
 const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
+
+/**
+ * The open connections of a grpc-js server, read through grpc-js internals
+ * (the sessions it keeps per HTTP/2 server, as its own `drain` reads them).
+ */
+function connectionsOf(server: RawServer): Array<{ destroy(): void }> {
+  const internals = server as unknown as {
+    http2Servers?: Map<unknown, { sessions?: Set<{ destroy(): void }> }>;
+  };
+  return [...internals.http2Servers?.values() ?? []].flatMap((entry) => [...entry.sessions ?? []]);
+}
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
 const STATUS_FLUSH_MS = 250;
@@ -604,7 +617,9 @@ export class GrpcServer {
     if (forced) {
       const ended = Promise.all([...this.#open].map((call) => call.end(unavailable)));
       await within(STATUS_FLUSH_MS, ended, undefined);
+      const connections = connectionsOf(this.#raw);
       this.#raw.forceShutdown();
+      for (const connection of connections) connection.destroy();
     }
     return { forced };
   }
