@@ -98,10 +98,12 @@ function writeOverlapped(
   const under = this[target];
   const last = chunks.length - 1;
   for (let i = 0; i < last; i++) {
-    if (under.writableEnded || under.destroyed) return;
+    if (ended(under)) return;
     this._write(chunks[i].chunk, chunks[i].encoding, ignore);
   }
-  if (!under.writableEnded && !under.destroyed) {
-    this._write(chunks[last].chunk, chunks[last].encoding, callback);
-  }
+  if (!ended(under)) this._write(chunks[last].chunk, chunks[last].encoding, callback);
+}
+
+function ended(under: WriteTarget): boolean {
+  return Boolean(under.writableEnded || under.destroyed);
 }
