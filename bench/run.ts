@@ -9,23 +9,28 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { UsageError } from "../cli/flags.ts";
+import { BENCH_USAGE, type BenchOptions, benchOptions, type MeasurementId } from "./options.ts";
 import { memoryOf, run, startServer } from "./process.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../tests/programs.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    quick: { type: "boolean", default: false },
-    /** Comma-separated measurement ids (pipelined, pingpong, fanin, unary, idle, e2e). */
-    only: { type: "string" },
-    json: { type: "string" },
-  },
-});
-const rounds = Number(values.rounds);
-const scale = values.quick ? 0.1 : 1;
+function optionsFrom(args: string[]): BenchOptions {
+  try {
+    const options = benchOptions(args);
+    if (options) return options;
+    console.log(BENCH_USAGE);
+    Deno.exit(0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\nrun with --help for usage`);
+    Deno.exit(2);
+  }
+}
+
+const { rounds, quick, only, json } = optionsFrom(Deno.args);
+const scale = quick ? 0.1 : 1;
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const root = path("../");
 const deno = Deno.execPath();
@@ -79,7 +84,7 @@ const contenders: Contender[] = [
 ];
 
 interface Measurement {
-  id: string;
+  id: MeasurementId;
   title: string;
   /** Arguments of the Go load generator (and of lib_loadgen.ts, which takes the same). */
   args: string[];
@@ -271,8 +276,7 @@ const record = (measurement: string, contender: string, result: Result | undefin
   }
 };
 
-const chosen = (id: string) => values.only === undefined || values.only.split(",").includes(id);
-const selected = measurements.filter(({ id }) => chosen(id));
+const selected = measurements.filter(({ id }) => only.has(id));
 
 for (let round = 1; round <= rounds; round++) {
   for (const measurement of selected) {
@@ -282,7 +286,7 @@ for (let round = 1; round <= rounds; round++) {
     }
     record(measurement.id, names.at(-1)!, await measureLibClient(measurement));
   }
-  if (!chosen("e2e")) continue;
+  if (!only.has("e2e")) continue;
   console.error(`round ${round}/${rounds}: f. end to end`);
   for (
     const [name, result] of Object.entries(await measureClients(Math.round(1_000_000 * scale)))
@@ -333,11 +337,11 @@ const clientRatio = e2e["client.ts"] && e2e["grpc.aio client"]
   : undefined;
 
 console.log(
-  `Medians of ${rounds} rounds${values.quick ? " (quick: a tenth of the work)" : ""}; ` +
+  `Medians of ${rounds} rounds${quick ? " (quick: a tenth of the work)" : ""}; ` +
     "ratios are server.ts's value over the other's, taken within each round.\n",
 );
 console.log(table(rows));
-if (chosen("e2e")) {
+if (only.has("e2e")) {
   console.log();
   console.log(table(endToEndRows));
   console.log(`client.ts wall time / grpc.aio client's: ${format(clientRatio)}`);
@@ -345,6 +349,6 @@ if (chosen("e2e")) {
 for (const [name, reasons] of Object.entries(failures)) {
   for (const reason of reasons) console.log(`${name} did not finish ${reason}`);
 }
-const report = { rounds, quick: values.quick, contenders: names, results, clientRatio, failures };
+const report = { rounds, quick, contenders: names, results, clientRatio, failures };
 console.log(`\n${JSON.stringify(report)}`);
-if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
+if (json) await Deno.writeTextFile(json, JSON.stringify(report, null, 2) + "\n");

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { benchOptions, MEASUREMENT_IDS } from "../bench/options.ts";
+import { UsageError } from "../cli/flags.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
@@ -50,4 +52,41 @@ Deno.test({
   } finally {
     await Deno.remove(json);
   }
+});
+
+Deno.test("bench options: --only picks measurements by id and names the ids it knows on a typo", () => {
+  assert.deepEqual([...benchOptions(["--only", "fanin, unary"])!.only], ["fanin", "unary"]);
+  assert.deepEqual([...benchOptions([])!.only], [...MEASUREMENT_IDS]);
+  assert.throws(
+    () => benchOptions(["--only", "fanin,fan-in"]),
+    new UsageError(
+      '--only must be one of pipelined, pingpong, fanin, unary, idle, e2e, not "fan-in"',
+    ),
+  );
+});
+
+Deno.test("bench options: --rounds is a whole number of at least one", () => {
+  assert.equal(benchOptions(["--rounds", "9"])!.rounds, 9);
+  for (const rounds of ["0", "2.5", "nine", ""]) {
+    assert.throws(
+      () => benchOptions(["--rounds", rounds]),
+      new UsageError(`--rounds must be an integer from 1 to 1000, not "${rounds}"`),
+    );
+  }
+});
+
+Deno.test("deno task bench with a bad flag says so in one line and starts nothing", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "bench", "--round", "9"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 2);
+  assert.equal(new TextDecoder().decode(stdout), "");
+  assert.equal(
+    new TextDecoder().decode(stderr),
+    "error: Unknown option '--round'. To specify a positional argument starting with a '-', " +
+      "place it at the end of the command after '--', as in '-- \"--round\"\nrun with --help for usage\n",
+  );
 });
