@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../cli/flags.ts";
 import { BENCH_USAGE, type BenchOptions, benchOptions, type MeasurementId } from "./options.ts";
 import { memoryOf, run, startServer } from "./process.ts";
+import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../tests/programs.ts";
 
@@ -30,6 +31,11 @@ function optionsFrom(args: string[]): BenchOptions {
 }
 
 const { rounds, quick, only, json } = optionsFrom(Deno.args);
+const missing = await missingRequirements();
+if (missing.length > 0) {
+  console.error(`error: ${describeMissing(missing)}`);
+  Deno.exit(1);
+}
 const scale = quick ? 0.1 : 1;
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const root = path("../");

@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchOptions, MEASUREMENT_IDS } from "../bench/options.ts";
+import { missingRequirements } from "../bench/requirements.ts";
 import { UsageError } from "../cli/flags.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-/** The bench builds a Go load generator with grpc-go and installs grpc-js for Node from npm. */
-const hasTools = new Deno.Command("sh", {
-  args: [
-    "-c",
-    "command -v go && command -v npm && test -d /usr/share/gocode/src/google.golang.org/grpc",
-  ],
-  stdout: "null",
-  stderr: "null",
-}).outputSync().success;
+const hasTools = (await missingRequirements()).length === 0;
 
 Deno.test({
   name: "deno task bench drives every server through streaming and unary calls and reports each",
@@ -88,5 +82,21 @@ Deno.test("deno task bench with a bad flag says so in one line and starts nothin
     new TextDecoder().decode(stderr),
     "error: Unknown option '--round'. To specify a positional argument starting with a '-', " +
       "place it at the end of the command after '--', as in '-- \"--round\"\nrun with --help for usage\n",
+  );
+});
+
+Deno.test("deno task bench without Go or Node names what is missing and the packages to install", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "bench", "--quick"],
+    cwd: root,
+    env: { PATH: dirname(Deno.execPath()) },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 1);
+  assert.equal(
+    new TextDecoder().decode(stderr),
+    "error: deno task bench needs go, node, npm, not found here " +
+      "(on Debian: apt-get install golang-go nodejs npm)\n",
   );
 });
