@@ -17,24 +17,46 @@ export const addressFlags = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+// Node's parseArgs reads "-5" as an option; here no option is named by a digit,
+// so such a word is a (negative) number. It is marked for the parse with a
+// character no command-line word can hold, and unmarked after.
+const NEGATIVE_NUMBER = /^-[\d.]/;
+const MARK = "\0";
+const unmark = (word: string) => word.startsWith(MARK) ? word.slice(1) : word;
+
+function usageMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = message.match(/^Unknown option '([^']+)'/);
+  return unknown ? `unknown option ${unknown[1]}` : message;
+}
+
 /**
- * `parseArgs` in strict mode, its errors turned into {@linkcode UsageError}s.
+ * `parseArgs` in strict mode, its errors turned into {@linkcode UsageError}s;
+ * a negative number is an argument, not an option.
  *
  * @example
  * ```ts
  * import { addressFlags, parseFlags } from "./flags.ts";
  * parseFlags(["--port", "0"], addressFlags).values.port; // "0"
+ * parseFlags(["add", "-5"], addressFlags).positionals; // ["add", "-5"]
  * ```
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
 ) {
+  const marked = args.map((word) => NEGATIVE_NUMBER.test(word) ? MARK + word : word);
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: marked, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(usageMessage(error));
   }
+  const values = parsed.values as Record<string, unknown>;
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === "string") values[name] = unmark(value);
+  }
+  return { values: parsed.values, positionals: parsed.positionals.map(unmark) };
 }
 
 /**

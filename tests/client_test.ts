@@ -61,6 +61,13 @@ Deno.test("client add N adds one number and prints the new total", async () => {
   assert.deepEqual(run, { status: 0, stdout: ["42"], stderr: [] });
 });
 
+Deno.test("client add takes a negative number as the number, not as an option", async () => {
+  await using sum = await startSumServer();
+  await runClientOn(sum.target, ["add", "40"]);
+  const run = await runClientOn(sum.target, ["add", "-5"]);
+  assert.deepEqual(run, { status: 0, stdout: ["35"], stderr: [] });
+});
+
 Deno.test("client add with a bad number is a usage error and sends nothing", async () => {
   await using sum = await startSumServer();
   const run = await runClientOn(sum.target, ["add", "ten"]);
@@ -174,6 +181,11 @@ Deno.test("client usage errors exit 2 with one line and a hint; --help prints us
     assert.equal(run.stderr.length, 2);
     assert.match(run.stderr[0], /^error: /);
   }
+  const unknown = await runClientOn(target, ["add", "1", "--verbose"]);
+  assert.deepEqual(unknown.stderr, [
+    "error: unknown option --verbose",
+    "run with --help for usage",
+  ]);
   const help = await runClientOn(target, ["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout[0], /^Usage: /);
