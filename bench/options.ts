@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../cli/flags.ts";
 
 /** The measurements `--only` can pick, in the order the bench runs them. */
@@ -23,10 +24,13 @@ Options:
 
 /** What the bench was asked for. */
 export interface BenchOptions {
+  /** Rounds of every measurement. */
   rounds: number;
   /** Whether to do a tenth of the work. */
   quick: boolean;
+  /** The measurements to run. */
   only: ReadonlySet<MeasurementId>;
+  /** A file to write the report to, in a folder that exists. */
   json?: string;
 }
 
@@ -37,6 +41,20 @@ const benchFlags = {
   json: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
+
+/** `--json`'s file, checked now: a report lost after an hour of measuring is an hour lost. */
+function jsonFile(path: string): string {
+  if (path === "") throw new UsageError("--json needs a file name");
+  const folder = dirname(resolve(path));
+  let isFolder = false;
+  try {
+    isFolder = Deno.statSync(folder).isDirectory;
+  } catch {
+    // missing: said below
+  }
+  if (!isFolder) throw new UsageError(`--json ${path}: no folder ${folder} to write it in`);
+  return path;
+}
 
 /**
  * The bench's options from its arguments; `undefined` when help was asked
@@ -59,6 +77,6 @@ export function benchOptions(args: string[]): BenchOptions | undefined {
     rounds: numberFlag("--rounds", values.rounds, { min: 1, max: 1000, integer: true }),
     quick: values.quick,
     only: new Set(only),
-    json: values.json,
+    json: values.json === undefined ? undefined : jsonFile(values.json),
   };
 }

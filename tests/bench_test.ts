@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchOptions, MEASUREMENT_IDS } from "../bench/options.ts";
-import { missingRequirements } from "../bench/requirements.ts";
+import { describeMissing, missingRequirements, REQUIREMENTS } from "../bench/requirements.ts";
 import { UsageError } from "../cli/flags.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -59,9 +58,9 @@ Deno.test("bench options: --only picks measurements by id and names the ids it k
   );
 });
 
-Deno.test("bench options: --rounds is a whole number of at least one", () => {
+Deno.test("bench options: --rounds is a whole number from 1 to 1000", () => {
   assert.equal(benchOptions(["--rounds", "9"])!.rounds, 9);
-  for (const rounds of ["0", "2.5", "nine", ""]) {
+  for (const rounds of ["0", "2.5", "nine", "", "1001"]) {
     assert.throws(
       () => benchOptions(["--rounds", rounds]),
       new UsageError(`--rounds must be an integer from 1 to 1000, not "${rounds}"`),
@@ -69,34 +68,70 @@ Deno.test("bench options: --rounds is a whole number of at least one", () => {
   }
 });
 
-Deno.test("deno task bench with a bad flag says so in one line and starts nothing", async () => {
+Deno.test("bench options: --json is refused before measuring when its folder does not exist", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    assert.equal(benchOptions(["--json", `${folder}/report.json`])!.json, `${folder}/report.json`);
+    assert.throws(
+      () => benchOptions(["--json", `${folder}/gone/report.json`]),
+      new UsageError(`--json ${folder}/gone/report.json: no folder ${folder}/gone to write it in`),
+    );
+    assert.throws(() => benchOptions(["--json", ""]), new UsageError("--json needs a file name"));
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("bench options: --help asks for the usage; a stray argument is refused", () => {
+  assert.equal(benchOptions(["--help"]), undefined);
+  assert.throws(() => benchOptions(["fanin"]), new UsageError('unexpected argument "fanin"'));
+});
+
+/** Runs `deno task bench ARGS` with `env`; its exit code and output. */
+async function bench(args: string[], env?: Record<string, string>) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "bench", "--round", "9"],
+    args: ["task", "-q", "bench", ...args],
     cwd: root,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
-  assert.equal(code, 2);
-  assert.equal(new TextDecoder().decode(stdout), "");
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+Deno.test("deno task bench with a bad flag says so in one line and starts nothing", async () => {
+  assert.deepEqual(await bench(["--round", "9"]), {
+    code: 2,
+    stdout: "",
+    stderr: "error: unknown option --round\nrun with --help for usage\n",
+  });
+});
+
+Deno.test("describeMissing names what is missing and the Debian packages to install", () => {
+  const named = (...names: string[]) => REQUIREMENTS.filter(({ name }) => names.includes(name));
   assert.equal(
-    new TextDecoder().decode(stderr),
-    "error: Unknown option '--round'. To specify a positional argument starting with a '-', " +
-      "place it at the end of the command after '--', as in '-- \"--round\"\nrun with --help for usage\n",
+    describeMissing(named("go", "grpc-go", "Python grpcio")),
+    "deno task bench needs go, grpc-go, Python grpcio, not found here " +
+      "(on Debian: apt-get install golang-go golang-google-grpc-dev python3-grpcio)",
   );
 });
 
-Deno.test("deno task bench without Go or Node names what is missing and the packages to install", async () => {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "bench", "--quick"],
-    cwd: root,
-    env: { PATH: dirname(Deno.execPath()) },
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 1);
-  assert.equal(
-    new TextDecoder().decode(stderr),
-    "error: deno task bench needs go, node, npm, not found here " +
-      "(on Debian: apt-get install golang-go nodejs npm)\n",
-  );
+Deno.test("deno task bench where Go, Node and npm are not on PATH says which are missing and stops", async () => {
+  const bin = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(Deno.execPath(), `${bin}/deno`);
+    // Python and grpc-go are looked for at fixed paths, not on PATH.
+    const missingHere = await missingRequirements();
+    const expected = REQUIREMENTS.filter(({ name }) =>
+      ["go", "node", "npm"].includes(name) || missingHere.some((r) => r.name === name)
+    );
+    assert.deepEqual(await bench(["--quick"], { PATH: bin }), {
+      code: 1,
+      stdout: "",
+      stderr: `error: ${describeMissing(expected)}\n`,
+    });
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
 });
