@@ -24,10 +24,18 @@ const NEGATIVE_NUMBER = /^-[\d.]/;
 const MARK = "\0";
 const unmark = (word: string) => word.startsWith(MARK) ? word.slice(1) : word;
 
+/** parseArgs' error as one line: its messages run to three, with hints that do not apply here. */
 function usageMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const unknown = message.match(/^Unknown option '([^']+)'/);
-  return unknown ? `unknown option ${unknown[1]}` : message;
+  const unknown = message.match(/^Unknown option '(.+?)'(\.|$)/m);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const option = message.match(/^Option '(?:-\w, )?(-[^ ']+)/)?.[1];
+  if (option && message.includes("argument is ambiguous")) {
+    return `${option} needs a value (for one that starts with "-", write ${option}=VALUE)`;
+  }
+  if (option && message.includes("argument missing")) return `${option} needs a value`;
+  if (option && message.includes("does not take an argument")) return `${option} takes no value`;
+  return message.split("\n")[0];
 }
 
 /**
@@ -55,6 +63,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   const values = parsed.values as Record<string, unknown>;
   for (const [name, value] of Object.entries(values)) {
     if (typeof value === "string") values[name] = unmark(value);
+    else if (Array.isArray(value)) values[name] = value.map(unmark);
   }
   return { values: parsed.values, positionals: parsed.positionals.map(unmark) };
 }

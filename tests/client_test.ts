@@ -181,11 +181,17 @@ Deno.test("client usage errors exit 2 with one line and a hint; --help prints us
     assert.equal(run.stderr.length, 2);
     assert.match(run.stderr[0], /^error: /);
   }
-  const unknown = await runClientOn(target, ["add", "1", "--verbose"]);
-  assert.deepEqual(unknown.stderr, [
-    "error: unknown option --verbose",
-    "run with --help for usage",
-  ]);
+  for (
+    const [args, line] of [
+      [["add", "1", "--verbose"], "unknown option --verbose"],
+      [["--host"], "--host needs a value"],
+      [["--host", "-x"], '--host needs a value (for one that starts with "-", write --host=VALUE)'],
+      [["--help=yes"], "--help takes no value"],
+    ] as const
+  ) {
+    const run = await runClientOn(target, [...args]);
+    assert.deepEqual(run.stderr, [`error: ${line}`, "run with --help for usage"], args.join(" "));
+  }
   const help = await runClientOn(target, ["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout[0], /^Usage: /);
