@@ -42,6 +42,14 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * keeps a bound on them, the unsent bytes last read off the socket plus
  * everything queued since: while the bound is under the limit, the socket
  * need not be asked.
+ *
+ * @example
+ * ```ts ignore
+ * const window = SendWindow.of(http2Stream.session);
+ * window?.add(bytes.length);
+ * call.write(bytes);
+ * if (window?.full) await window.drained(signal);
+ * ```
  */
 export class SendWindow {
   readonly #session: SessionLike;

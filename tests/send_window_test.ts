@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { SendWindow } from "../lib/send_window.ts";
+
+/** A connection as the window sees it: its socket's count of bytes written. */
+const connection = () => ({ socket: { bytesWritten: 0 } });
+
+Deno.test("the streams of one connection share its send window", () => {
+  const session = connection();
+  const first = SendWindow.of(session, 1000)!;
+  const second = SendWindow.of(session, 1000)!;
+  first.add(600);
+  assert.equal(first.full, false);
+  second.add(600); // under the limit for each stream, over it for the connection
+  assert.equal(first.full, true);
+  assert.equal(second.full, true);
+  assert.equal(SendWindow.of(connection(), 1000)!.full, false, "another connection is not held");
+});
+
+Deno.test("a full window empties as the socket writes", () => {
+  const session = connection();
+  const window = SendWindow.of(session, 1000)!;
+  window.add(1200);
+  assert.equal(window.unsent, 1205); // with the 5-byte message prefix
+  assert.equal(window.full, true);
+  session.socket.bytesWritten = 1000;
+  assert.equal(window.unsent, 205);
+  assert.equal(window.full, false);
+});
+
+Deno.test("waiting for a full window ends once half the limit is unsent, or when the call aborts", async () => {
+  const session = connection();
+  const window = SendWindow.of(session, 1000)!;
+  window.add(1200);
+  const controller = new AbortController();
+  const waiting = window.drained(controller.signal);
+  session.socket.bytesWritten = 800; // 405 unsent: under half the limit
+  await waiting;
+  assert.equal(window.full, false);
+
+  window.add(2000);
+  const aborted = window.drained(controller.signal);
+  controller.abort();
+  await aborted;
+  assert.equal(window.unsent > 500, true, "the abort, not the socket, ended the wait");
+});
+
+Deno.test("a connection whose socket does not count its bytes has no window", () => {
+  assert.equal(SendWindow.of({ socket: {} }), undefined);
+  assert.equal(SendWindow.of(undefined), undefined);
+});
