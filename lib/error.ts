@@ -64,7 +64,16 @@ export function errorFromStatus(status: StatusLike): GrpcError {
   );
 }
 
-/** Whether `value` is a {@linkcode GrpcError} with the given code. */
+/**
+ * Whether `value` is a {@linkcode GrpcError}, with the given code if one is given.
+ *
+ * @example
+ * ```ts
+ * import { GrpcError, isGrpcError } from "./error.ts";
+ * import { Status } from "./status.ts";
+ * isGrpcError(new GrpcError(Status.NOT_FOUND, "no such user"), Status.NOT_FOUND); // true
+ * ```
+ */
 export function isGrpcError(value: unknown, code?: Status): value is GrpcError {
   return value instanceof GrpcError && (code === undefined || value.code === code);
 }

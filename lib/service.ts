@@ -40,17 +40,41 @@ export function unary<Req, Res>(): Method<"unary", Req, Res> {
   return { kind: "unary" };
 }
 
-/** Declares a client-streaming method: many requests, one response. */
+/**
+ * Declares a client-streaming method: many requests, one response.
+ *
+ * @example
+ * ```ts
+ * import { clientStreaming } from "./service.ts";
+ * const UploadChunks = clientStreaming<{ data: Uint8Array }, { bytes: number }>();
+ * ```
+ */
 export function clientStreaming<Req, Res>(): Method<"clientStreaming", Req, Res> {
   return { kind: "clientStreaming" };
 }
 
-/** Declares a server-streaming method: one request, many responses. */
+/**
+ * Declares a server-streaming method: one request, many responses.
+ *
+ * @example
+ * ```ts
+ * import { serverStreaming } from "./service.ts";
+ * const ListUsers = serverStreaming<{ pageSize: number }, { name: string }>();
+ * ```
+ */
 export function serverStreaming<Req, Res>(): Method<"serverStreaming", Req, Res> {
   return { kind: "serverStreaming" };
 }
 
-/** Declares a bidirectional-streaming method: many requests, many responses. */
+/**
+ * Declares a bidirectional-streaming method: many requests, many responses.
+ *
+ * @example
+ * ```ts
+ * import { bidiStreaming } from "./service.ts";
+ * const Chat = bidiStreaming<{ text: string }, { text: string }>();
+ * ```
+ */
 export function bidiStreaming<Req, Res>(): Method<"bidiStreaming", Req, Res> {
   return { kind: "bidiStreaming" };
 }

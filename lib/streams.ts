@@ -6,6 +6,16 @@ import { Inbox } from "./inbox.ts";
  * stream while the inbox is full so that flow control reaches the peer.
  * The caller decides when the inbox ends: grpc-js ends streams differently
  * on each side of a call.
+ *
+ * @example
+ * ```ts
+ * import { Readable } from "node:stream";
+ * import { inboxFrom } from "./streams.ts";
+ * const stream = Readable.from([1, 2]);
+ * const inbox = inboxFrom<number>(stream);
+ * stream.on("end", () => inbox.end());
+ * for await (const n of inbox) console.log(n); // 1, then 2
+ * ```
  */
 export function inboxFrom<T>(stream: Readable, onReturn?: () => void): Inbox<T> {
   const inbox = new Inbox<T>({ producer: stream, onReturn });
@@ -16,6 +26,11 @@ export function inboxFrom<T>(stream: Readable, onReturn?: () => void): Inbox<T> 
 /**
  * Resolves when `stream` can take more writes, or when it closes or `signal`
  * aborts, whichever comes first.
+ *
+ * @example
+ * ```ts ignore
+ * if (!call.write(message)) await drained(call, signal);
+ * ```
  */
 export function drained(stream: Writable, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
@@ -36,6 +51,12 @@ export function drained(stream: Writable, signal: AbortSignal): Promise<void> {
  * Writes every item of `source` to `stream`, waiting for drain whenever the
  * stream's buffer is full. Stops early, without error, once `signal` aborts.
  * Errors thrown by `source` propagate.
+ *
+ * @example
+ * ```ts ignore
+ * await writeAll(call, requests, signal);
+ * call.end();
+ * ```
  */
 export async function writeAll<T>(
   stream: Writable,
