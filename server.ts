@@ -6,11 +6,11 @@
  * @module
  */
 import { type CallSummary, serverCredentials, Status, statusName } from "./lib/mod.ts";
-import { hostPort, UsageError } from "./cli/flags.ts";
+import { hostPort, parsedOrStatus } from "./cli/flags.ts";
 import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
-import { SERVER_USAGE, type ServerConfig, serverConfig } from "./cli/server_config.ts";
+import { SERVER_USAGE, serverConfig } from "./cli/server_config.ts";
 import { serveSum } from "./sum/serve.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
@@ -31,21 +31,8 @@ function callLogger(log: Logger) {
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
 
-function configFrom(args: string[]): ServerConfig | number {
-  try {
-    const config = serverConfig(args);
-    if (config) return config;
-    console.log(SERVER_USAGE);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\nrun with --help for usage`);
-    return 2;
-  }
-}
-
 async function main(args: string[]): Promise<number> {
-  const config = configFrom(args);
+  const config = parsedOrStatus(() => serverConfig(args), SERVER_USAGE);
   if (typeof config === "number") return config;
   const { host, graceMs, tls } = config;
   const log = createLogger({ level: config.logLevel, format: config.logFormat });

@@ -10,27 +10,16 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../cli/flags.ts";
-import { BENCH_USAGE, type BenchOptions, benchOptions, type MeasurementId } from "./options.ts";
+import { parsedOrStatus } from "../cli/flags.ts";
+import { BENCH_USAGE, benchOptions, type MeasurementId } from "./options.ts";
 import { memoryOf, run, startServer } from "./process.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../tests/programs.ts";
 
-function optionsFrom(args: string[]): BenchOptions {
-  try {
-    const options = benchOptions(args);
-    if (options) return options;
-    console.log(BENCH_USAGE);
-    Deno.exit(0);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\nrun with --help for usage`);
-    Deno.exit(2);
-  }
-}
-
-const { rounds, quick, only, json } = optionsFrom(Deno.args);
+const options = parsedOrStatus(() => benchOptions(Deno.args), BENCH_USAGE);
+if (typeof options === "number") Deno.exit(options);
+const { rounds, quick, only, json } = options;
 const missing = await missingRequirements();
 if (missing.length > 0) {
   console.error(`error: ${describeMissing(missing)}`);

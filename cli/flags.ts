@@ -10,6 +10,50 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Reports a {@linkcode UsageError} on stderr as every program here does (the
+ * message, then a hint) and returns exit status 2; rethrows anything else.
+ *
+ * @example
+ * ```ts ignore
+ * try {
+ *   run(args);
+ * } catch (error) {
+ *   Deno.exit(usageFailure(error));
+ * }
+ * ```
+ */
+export function usageFailure(error: unknown): number {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`error: ${error.message}\nrun with --help for usage`);
+  return 2;
+}
+
+/**
+ * What `parse` makes of a program's arguments, or the exit status to stop
+ * with: 0 once `usage` is printed (`parse` gives `undefined` for `--help`),
+ * 2 for a {@linkcode UsageError}, reported by {@linkcode usageFailure}.
+ *
+ * @example
+ * ```ts ignore
+ * const config = parsedOrStatus(() => serverConfig(args), SERVER_USAGE);
+ * if (typeof config === "number") return config;
+ * ```
+ */
+export function parsedOrStatus<T extends object>(
+  parse: () => T | undefined,
+  usage: string,
+): T | number {
+  try {
+    const parsed = parse();
+    if (parsed !== undefined) return parsed;
+    console.log(usage);
+    return 0;
+  } catch (error) {
+    return usageFailure(error);
+  }
+}
+
 /** The flags both programs share: where the server is. */
 export const addressFlags = {
   host: { type: "string", default: "localhost" },

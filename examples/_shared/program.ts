@@ -6,7 +6,7 @@
  * @module
  */
 import { GrpcError, type GrpcServer } from "../../lib/mod.ts";
-import { hostPort, parseFlags, parsePort, UsageError } from "../../cli/flags.ts";
+import { hostPort, parseFlags, parsePort, UsageError, usageFailure } from "../../cli/flags.ts";
 import { bindFailure, describeFailure } from "../../cli/failures.ts";
 import { quietGrpcLogs } from "../../cli/grpc_logs.ts";
 
@@ -87,12 +87,6 @@ function addressFlags(defaultPort: number) {
     port: { type: "string", default: String(defaultPort) },
     help: { type: "boolean", short: "h", default: false },
   } as const;
-}
-
-function usageFailure(error: unknown): number {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`error: ${error.message}\nrun with --help for usage`);
-  return 2;
 }
 
 /**
