@@ -35,6 +35,7 @@ export * from "./client.ts";
 export * from "./error.ts";
 export * from "./inbox.ts";
 export * from "./metadata.ts";
+export * from "./pipelined.ts";
 export * from "./server.ts";
 export * from "./service.ts";
 export * from "./status.ts";

@@ -1,5 +1,6 @@
-import { GrpcError, type ServiceImplementation, Status } from "../lib/mod.ts";
-import type { SumMethods } from "./api.ts";
+import { GrpcError, pipelined, type ServiceImplementation, Status } from "../lib/mod.ts";
+import type { ReplyMessage, SumMethods } from "./api.ts";
+import { StoreFailure } from "./store.ts";
 import { type RunningTotal, TotalOutOfRange } from "./total.ts";
 
 /** What the sum service works on. */
@@ -10,18 +11,34 @@ export interface SumServiceOptions {
   draining: AbortSignal;
 }
 
+/**
+ * Numbers of one `SumServer` stream read ahead of their replies, at most, so
+ * that the numbers a client sends without waiting share commits.
+ */
+export const READ_AHEAD = 1024;
+
 function statusOf(error: unknown): unknown {
-  return error instanceof TotalOutOfRange
-    ? new GrpcError(Status.OUT_OF_RANGE, error.message)
-    : error;
+  if (error instanceof TotalOutOfRange) return new GrpcError(Status.OUT_OF_RANGE, error.message);
+  if (error instanceof StoreFailure) return new GrpcError(Status.UNAVAILABLE, error.message);
+  return error;
+}
+
+/** The reply carrying `sum`, at once when the store answered at once. */
+function reply(sum: number | Promise<number>): ReplyMessage | Promise<ReplyMessage> {
+  if (!(sum instanceof Promise)) return { sum };
+  return sum.then((value) => ({ sum: value }), (error) => {
+    throw statusOf(error);
+  });
 }
 
 /**
- * The handlers of `sum.SumService` over one shared total.
+ * The handlers of `sum.SumService` over one shared total. A reply is sent
+ * only once the change it reports is committed.
  *
  * @example
  * ```ts ignore
- * server.add(SumService, sumService({ total: new RunningTotal(), draining: server.draining }));
+ * const total = new RunningTotal(new MemoryStore());
+ * server.add(SumService, sumService({ total, draining: server.draining }));
  * ```
  */
 export function sumService(
@@ -29,8 +46,10 @@ export function sumService(
 ): ServiceImplementation<SumMethods> {
   return {
     async *SumServer(requests) {
+      const chain = {};
       try {
-        for await (const { num } of requests) yield { sum: total.add(num) };
+        const add = ({ num }: { num: number }) => total.add(num, chain);
+        for await (const sum of pipelined(requests, add, { limit: READ_AHEAD })) yield { sum };
       } catch (error) {
         throw statusOf(error);
       }
@@ -38,7 +57,7 @@ export function sumService(
 
     Add({ num }) {
       try {
-        return { sum: total.add(num) };
+        return reply(total.add(num));
       } catch (error) {
         throw statusOf(error);
       }
@@ -57,15 +76,19 @@ export function sumService(
             );
           }
         }
-        return { sum: total.addBatch(batchSum, count) };
+        return await reply(total.addBatch(batchSum, count));
       } catch (error) {
         throw statusOf(error);
       }
     },
 
     async *Watch(_request, context) {
-      for await (const sum of total.watch(AbortSignal.any([context.signal, draining]))) {
-        yield { sum };
+      try {
+        for await (const sum of total.watch(AbortSignal.any([context.signal, draining]))) {
+          yield { sum };
+        }
+      } catch (error) {
+        throw statusOf(error);
       }
     },
   };

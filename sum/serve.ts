@@ -3,10 +3,19 @@ import { addHealth, HEALTH_PROTO } from "../lib/health.ts";
 import { addReflection } from "../lib/reflection.ts";
 import { SumService } from "./api.ts";
 import { sumService } from "./handlers.ts";
+import { MemoryStore } from "./memory_store.ts";
+import type { TotalStore } from "./store.ts";
 import { RunningTotal } from "./total.ts";
 
-/** Options of {@linkcode serveSum}: where to listen, and the server's own options. */
-export type ServeSumOptions = ListenOptions & GrpcServerOptions;
+/** Options of {@linkcode serveSum}: where to listen, the store, and the server's own options. */
+export interface ServeSumOptions extends ListenOptions, GrpcServerOptions {
+  /** Where the total is kept; default a new {@linkcode MemoryStore}. */
+  store?: TotalStore;
+  /** Told when the store becomes unreachable or reachable again; health follows it. */
+  onStoreAvailability?: (available: boolean, reason: string) => void;
+  /** Told what the store's operator should know (a Redis without an append-only file). */
+  onStoreNotice?: (message: string) => void;
+}
 
 /** A running sum server. */
 export interface SumServer {
@@ -17,8 +26,10 @@ export interface SumServer {
 }
 
 /**
- * Starts a `sum.SumService` server with a total of 0, with health checking
- * (`grpc.health.v1`) and server reflection.
+ * Starts a `sum.SumService` server on `options.store`, with health checking
+ * (`grpc.health.v1`) and server reflection. Health is SERVING while the store
+ * can take commits, NOT_SERVING while it cannot, and NOT_SERVING for good once
+ * the server starts shutting down.
  *
  * @example
  * ```ts ignore
@@ -28,10 +39,24 @@ export interface SumServer {
  */
 export async function serveSum(options: ServeSumOptions = {}): Promise<SumServer> {
   const server = new GrpcServer(options);
-  const total = new RunningTotal();
+  const store = options.store ?? new MemoryStore();
+  const names = ["", SumService.name];
+  const setHealth = (available: boolean) => {
+    if (server.draining.aborted) return;
+    for (const name of names) health.setStatus(name, available ? "SERVING" : "NOT_SERVING");
+  };
+  const total = new RunningTotal(store, {
+    availability: (available, reason) => {
+      setHealth(available);
+      options.onStoreAvailability?.(available, reason);
+    },
+    notice: options.onStoreNotice,
+  });
   server.add(SumService, sumService({ total, draining: server.draining }));
-  addHealth(server, [SumService.name]);
+  const health = addHealth(server, [SumService.name]);
   addReflection(server, [new URL("../sum.proto", import.meta.url), HEALTH_PROTO]);
+  await store.connect();
+  setHealth(store.available);
   const port = await server.listen(options);
   return { server, total, port };
 }

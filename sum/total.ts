@@ -1,5 +1,7 @@
 import { Inbox } from "../lib/mod.ts";
-import { INT32_RANGE, isInt32 } from "./int32.ts";
+import { GroupCommit } from "./group_commit.ts";
+import { INT32_RANGE } from "./int32.ts";
+import type { Outcome, StoreListener, TotalStore } from "./store.ts";
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
 export class TotalOutOfRange extends RangeError {
@@ -9,28 +11,52 @@ export class TotalOutOfRange extends RangeError {
   }
 }
 
+/** Thrown for a change not tried because an earlier one of its stream was refused. */
+export class ChangeSkipped extends Error {
+  constructor() {
+    super("not applied: an earlier number of the same call was refused");
+    this.name = "ChangeSkipped";
+  }
+}
+
 /** Totals a watcher may fall behind by before the oldest unsent ones are dropped. */
 export const WATCH_BACKLOG = 1024;
 
 /**
- * One running total, an int32, shared by every caller. Each change is applied
- * whole or not at all, and every watcher is told the new total.
+ * The running total, an int32, kept in a {@linkcode TotalStore} and shared by
+ * every caller (and, with a shared store, every server). Each change is
+ * applied whole or not at all, and is committed to the store before its new
+ * total is returned; every watcher is told each committed total, in order.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryStore } from "./memory_store.ts";
  * import { RunningTotal } from "./total.ts";
- * const total = new RunningTotal();
+ * const total = new RunningTotal(new MemoryStore());
  * total.add(1);
- * total.add(2); // 3
+ * assert.equal(await total.add(2), 3);
  * ```
  */
 export class RunningTotal {
-  #value = 0;
+  readonly store: TotalStore;
+  readonly #commits: GroupCommit;
   readonly #watchers = new Set<Inbox<number>>();
 
-  /** The current total. */
+  /** Takes the store over; `events` hears what the store reports besides totals. */
+  constructor(store: TotalStore, events: Partial<Omit<StoreListener, "committed">> = {}) {
+    this.store = store;
+    this.#commits = new GroupCommit(store);
+    store.listen({
+      committed: (totals) => this.#committed(totals),
+      availability: (available, reason) => events.availability?.(available, reason),
+      notice: (message) => events.notice?.(message),
+    });
+  }
+
+  /** The latest committed total this server knows of. */
   get value(): number {
-    return this.#value;
+    return this.store.total;
   }
 
   /** How many watchers are open. */
@@ -38,28 +64,38 @@ export class RunningTotal {
     return this.#watchers.size;
   }
 
-  /** Adds `n`; returns the new total. */
-  add(n: number): number {
-    const next = this.#value + n;
-    if (!isInt32(next)) {
-      throw new TotalOutOfRange(
-        `adding ${n} to the total ${this.#value} gives ${next}, outside int32 ${INT32_RANGE}; ` +
-          `total unchanged`,
-      );
-    }
-    return this.#set(next);
+  /**
+   * Adds `n`; returns the new total once committed. Numbers of one stream pass
+   * the same `chain`: after one is refused, the rest are not applied.
+   */
+  add(n: number, chain?: object): number | Promise<number> {
+    return settle(
+      this.#commits.submit({ amount: n, count: 1, chain }),
+      (before) =>
+        `adding ${n} to the total ${before} gives ${before + n}, outside int32 ${INT32_RANGE}; ` +
+        `total unchanged`,
+    );
   }
 
   /** Adds a batch of `count` numbers summing to `batchSum` as one change; returns the new total. */
-  addBatch(batchSum: number, count: number): number {
-    const next = this.#value + batchSum;
-    if (!isInt32(next)) {
-      throw new TotalOutOfRange(
-        `adding the batch of ${count} numbers (sum ${batchSum}) to the total ${this.#value} ` +
-          `gives ${next}, outside int32 ${INT32_RANGE}; nothing applied, total unchanged`,
-      );
+  addBatch(batchSum: number, count: number): number | Promise<number> {
+    return settle(
+      this.#commits.submit({ amount: batchSum, count }),
+      (before) =>
+        `adding the batch of ${count} numbers (sum ${batchSum}) to the total ${before} ` +
+        `gives ${
+          before + batchSum
+        }, outside int32 ${INT32_RANGE}; nothing applied, total unchanged`,
+    );
+  }
+
+  #committed(totals: readonly number[]): void {
+    for (const watcher of this.#watchers) {
+      for (const total of totals) {
+        if (watcher.size >= WATCH_BACKLOG) watcher.dropOldest();
+        watcher.push(total);
+      }
     }
-    return this.#set(next);
   }
 
   /**
@@ -68,11 +104,12 @@ export class RunningTotal {
    * ones, so a slow watcher costs bounded memory and still ends up current.
    */
   async *watch(signal: AbortSignal): AsyncGenerator<number> {
+    await this.store.caughtUp();
     const updates = new Inbox<number>();
     const stop = () => updates.end(signal.reason);
     signal.addEventListener("abort", stop);
     if (signal.aborted) stop();
-    updates.push(this.#value);
+    updates.push(this.store.total);
     this.#watchers.add(updates);
     try {
       yield* updates;
@@ -81,13 +118,18 @@ export class RunningTotal {
       signal.removeEventListener("abort", stop);
     }
   }
+}
 
-  #set(next: number): number {
-    this.#value = next;
-    for (const watcher of this.#watchers) {
-      if (watcher.size >= WATCH_BACKLOG) watcher.dropOldest();
-      watcher.push(next);
-    }
-    return next;
-  }
+function settle(
+  outcome: Outcome | Promise<Outcome>,
+  refusal: (before: number) => string,
+): number | Promise<number> {
+  if (outcome instanceof Promise) return outcome.then((result) => totalOf(result, refusal));
+  return totalOf(outcome, refusal);
+}
+
+function totalOf(outcome: Outcome, refusal: (before: number) => string): number {
+  if ("total" in outcome) return outcome.total;
+  if ("refused" in outcome) throw new TotalOutOfRange(refusal(outcome.refused));
+  throw new ChangeSkipped();
 }

@@ -1,0 +1,129 @@
+import { setImmediate } from "node:timers";
+import type { Change, Outcome, TotalStore } from "./store.ts";
+
+interface Pending {
+  change: Change;
+  resolve(outcome: Outcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Commits changes in groups: every change submitted in one turn of the event
+ * loop goes into one commit, in order, and one commit is in flight at a time,
+ * so the changes that arrive during a commit form the next. Many numbers in
+ * flight then share one fsync or one round trip to the store instead of
+ * paying one each.
+ *
+ * The next group is started with `setImmediate` (about 4 µs here), not
+ * `setTimeout(fn, 0)`, which costs about 2 ms per hop on Deno and held one
+ * client to 331 adds a second.
+ *
+ * A chain whose change was refused, or whose commit failed, gets no more of
+ * its changes applied: they are skipped.
+ *
+ * A store whose commits cost nothing (`groupCommit` false: the memory store)
+ * gets each change at once, and its outcome is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GroupCommit } from "./group_commit.ts";
+ * import { MemoryStore } from "./memory_store.ts";
+ * import type { Change } from "./store.ts";
+ *
+ * class CountedStore extends MemoryStore {
+ *   override readonly groupCommit = true;
+ *   commits: number[] = [];
+ *   override commit(changes: readonly Change[]) {
+ *     this.commits.push(changes.length);
+ *     return super.commit(changes);
+ *   }
+ * }
+ * const store = new CountedStore();
+ * const group = new GroupCommit(store);
+ * const outcomes = await Promise.all([1, 2, 3].map((n) => group.submit({ amount: n, count: 1 })));
+ * assert.deepEqual(outcomes, [{ total: 1 }, { total: 3 }, { total: 6 }]);
+ * assert.deepEqual(store.commits, [3], "one commit for the three");
+ * ```
+ */
+export class GroupCommit {
+  readonly #store: TotalStore;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #committing = false;
+  /** Chains whose change was refused or failed: the rest of them is skipped. */
+  readonly #stopped = new WeakSet<object>();
+
+  constructor(store: TotalStore) {
+    this.#store = store;
+  }
+
+  /** Queues `change` for the next commit; resolves to what became of it. */
+  submit(change: Change): Outcome | Promise<Outcome> {
+    if (!this.#store.groupCommit) return this.#commitNow(change);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ change, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #commitNow(change: Change): Outcome | Promise<Outcome> {
+    if (change.chain !== undefined && this.#stopped.has(change.chain)) return { skipped: true };
+    let outcome;
+    try {
+      outcome = this.#store.commit([change]);
+    } catch (error) {
+      this.#stop(change);
+      throw error;
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then(([result]) => {
+        if (!("total" in result)) this.#stop(change);
+        return result;
+      }, (error) => {
+        this.#stop(change);
+        throw error;
+      });
+    }
+    if (!("total" in outcome[0])) this.#stop(change);
+    return outcome[0];
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#committing) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#commitQueued());
+  }
+
+  async #commitQueued(): Promise<void> {
+    this.#scheduled = false;
+    this.#committing = true;
+    const group: Pending[] = [];
+    for (const pending of this.#queue) {
+      const chain = pending.change.chain;
+      if (chain !== undefined && this.#stopped.has(chain)) pending.resolve({ skipped: true });
+      else group.push(pending);
+    }
+    this.#queue = [];
+    try {
+      const outcomes = await this.#store.commit(group.map((pending) => pending.change));
+      for (let i = 0; i < group.length; i++) {
+        const outcome = outcomes[i];
+        if (!("total" in outcome)) this.#stop(group[i].change);
+        group[i].resolve(outcome);
+      }
+    } catch (error) {
+      for (const pending of group) {
+        this.#stop(pending.change);
+        pending.reject(error);
+      }
+    } finally {
+      this.#committing = false;
+      if (this.#queue.length > 0) this.#schedule();
+    }
+  }
+
+  #stop({ chain }: Change): void {
+    if (chain !== undefined) this.#stopped.add(chain);
+  }
+}

@@ -1,0 +1,289 @@
+import { createClient, type RedisClientType } from "@redis/client";
+import {
+  type Change,
+  NO_LISTENER,
+  type Outcome,
+  StoreFailure,
+  type StoreListener,
+  type TotalStore,
+} from "./store.ts";
+
+/** Options of {@linkcode RedisStore}. */
+export interface RedisStoreOptions {
+  /** Put before every key, so that several services can share one Redis. Default `sum:`. */
+  prefix?: string;
+  /** How long a commit may wait for Redis before its call fails. Default 3000 ms. */
+  timeoutMs?: number;
+}
+
+/** Batches of totals the stream keeps, at least, for replicas that fall behind. */
+const STREAM_LENGTH = 10_000;
+
+/**
+ * The checked add, run inside Redis so that no two servers can both pass a
+ * check only one should. ARGV: the stream's length, then per change its
+ * amount and its chain (0 for none). Mirrors `applyChanges` in `store.ts`. The
+ * totals it made go to the stream as one entry, which every replica tails.
+ * Replies per change: 1 and the total after it, 0 and the total that refused
+ * it, or 2 (skipped) and the total.
+ */
+const CHECKED_ADD = `
+local total = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out, applied, refused = {}, {}, {}
+for i = 2, #ARGV, 2 do
+  local amount, chain = tonumber(ARGV[i]), ARGV[i + 1]
+  if chain ~= '0' and refused[chain] then
+    out[#out + 1] = 2
+  else
+    local next = total + amount
+    if next < -2147483648 or next > 2147483647 then
+      if chain ~= '0' then refused[chain] = true end
+      out[#out + 1] = 0
+    else
+      total = next
+      applied[#applied + 1] = string.format('%d', total)
+      out[#out + 1] = 1
+    end
+  end
+  out[#out + 1] = total
+end
+if #applied > 0 then
+  redis.call('SET', KEYS[1], total)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 't', table.concat(applied, ','))
+end
+return out`;
+
+type Client = RedisClientType;
+
+/** Stream ids compare as two numbers: milliseconds, then a sequence. */
+function idAfter(a: string, b: string): boolean {
+  const [aMs, aSeq] = a.split("-").map(Number);
+  const [bMs, bSeq] = b.split("-").map(Number);
+  return aMs > bMs || (aMs === bMs && aSeq > bSeq);
+}
+
+/**
+ * One total in Redis, shared by every server pointed at it. Each commit is
+ * one call of a Lua script that checks and applies its changes atomically and
+ * appends the new totals to a capped Redis Stream. Every server tails that
+ * stream on a connection of its own, resuming from the last entry it saw
+ * after a reconnect, so each one hears of every total, from every server, in
+ * order and without gaps (Redis pub/sub loses what is published while a
+ * subscriber reconnects).
+ *
+ * While Redis cannot be reached, commits fail at once (no offline queue) and
+ * the store reports itself unavailable; it reconnects by itself.
+ */
+export class RedisStore implements TotalStore {
+  readonly groupCommit = true;
+  readonly name: string;
+  readonly #keys: [total: string, stream: string];
+  readonly #commands: Client;
+  readonly #tail: Client;
+  #listener = NO_LISTENER;
+  #total = 0;
+  #lastId = "";
+  #sha = "";
+  #available = false;
+  #closed = false;
+  #tailing: Promise<void> | undefined;
+  /** Waiters for the tail to pass a stream id. */
+  #waiters: Array<{ id: string; resolve(): void; reject(error: unknown): void }> = [];
+  #firstAttempt = Promise.withResolvers<void>();
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    this.name = url;
+    const prefix = options.prefix ?? "sum:";
+    this.#keys = [`${prefix}total`, `${prefix}totals`];
+    const parsed = new URL(url);
+    parsed.search = "";
+    const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
+    const base = {
+      url: parsed.href,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy, connectTimeout: 2_000 },
+    };
+    this.#commands = createClient({
+      ...base,
+      commandOptions: { timeout: options.timeoutMs ?? 3_000 },
+    }) as Client;
+    this.#tail = createClient(base) as Client;
+    for (const client of [this.#commands, this.#tail]) {
+      client.on("error", (error: Error) => this.#down(error.message));
+    }
+    this.#commands.on("ready", () => this.#setUp());
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  listen(listener: StoreListener): void {
+    this.#listener = listener;
+  }
+
+  /** Starts connecting; resolves once the first attempt has succeeded or failed. */
+  connect(): Promise<void> {
+    this.#commands.connect().catch(() => {});
+    this.#tail.connect().catch(() => {});
+    return this.#firstAttempt.promise;
+  }
+
+  async commit(changes: readonly Change[]): Promise<Outcome[]> {
+    if (!this.#available) throw this.#unreachable(new Error("not connected; not applied"));
+    const chains = new Map<object, number>();
+    const args = [String(STREAM_LENGTH)];
+    for (const { amount, chain } of changes) {
+      let id = 0;
+      if (chain !== undefined) {
+        id = chains.get(chain) ?? chains.size + 1;
+        chains.set(chain, id);
+      }
+      args.push(String(amount), String(id));
+    }
+    let reply: number[];
+    try {
+      reply = await this.#run(args);
+    } catch (error) {
+      throw new StoreFailure(
+        `the store ${this.name} did not answer (${messageOf(error)}); ` +
+          "the change may or may not have been applied",
+        { maybeApplied: true, cause: error },
+      );
+    }
+    const outcomes: Outcome[] = new Array(changes.length);
+    for (let i = 0; i < changes.length; i++) {
+      const [kind, total] = [reply[2 * i], reply[2 * i + 1]];
+      outcomes[i] = kind === 1 ? { total } : kind === 0 ? { refused: total } : { skipped: true };
+    }
+    return outcomes;
+  }
+
+  async #run(args: string[]): Promise<number[]> {
+    const call = { keys: this.#keys, arguments: args };
+    try {
+      return await this.#commands.evalSha(this.#sha, call) as number[];
+    } catch (error) {
+      // After a restart without persistence of its script cache.
+      if (!/NOSCRIPT/.test(messageOf(error))) throw error;
+      return await this.#commands.eval(CHECKED_ADD, call) as number[];
+    }
+  }
+
+  async caughtUp(): Promise<void> {
+    let last;
+    try {
+      if (!this.#available) throw new Error("not connected");
+      last = (await this.#commands.xRevRange(this.#keys[1], "+", "-", { COUNT: 1 }))?.[0];
+    } catch (error) {
+      throw this.#unreachable(error);
+    }
+    if (!last || !idAfter(last.id, this.#lastId)) return;
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#waiters.push({ id: last.id, resolve, reject });
+    await promise;
+  }
+
+  #unreachable(error: unknown): StoreFailure {
+    return new StoreFailure(`the store ${this.name} is unreachable (${messageOf(error)})`, {
+      maybeApplied: false,
+      cause: error,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#available = false;
+    for (const client of [this.#commands, this.#tail]) {
+      if (client.isOpen) client.destroy();
+    }
+    await this.#tailing;
+  }
+
+  /** On every (re)connection: the script, persistence, and the tail of totals. */
+  async #setUp(): Promise<void> {
+    try {
+      this.#sha = await this.#commands.scriptLoad(CHECKED_ADD);
+      const persistence = await this.#commands.info("persistence");
+      if (/^aof_enabled:0/m.test(persistence)) {
+        this.#listener.notice(
+          `the Redis at ${this.name} has no append-only file (appendonly no): ` +
+            "a restart of Redis would lose the total",
+        );
+      }
+      if (this.#lastId === "") await this.#start();
+      this.#available = true;
+      this.#listener.availability(true, `connected to ${this.name}`);
+      this.#tailing ??= this.#follow();
+    } catch (error) {
+      this.#down(messageOf(error));
+    } finally {
+      this.#firstAttempt.resolve();
+    }
+  }
+
+  /** The total and the stream's last id, read together. */
+  async #start(): Promise<void> {
+    const [total, last] = await this.#commands.multi()
+      .get(this.#keys[0])
+      .xRevRange(this.#keys[1], "+", "-", { COUNT: 1 })
+      .exec() as unknown as [string | null, Array<{ id: string }>];
+    this.#total = Number(total ?? 0);
+    this.#lastId = last[0]?.id ?? "0-0";
+  }
+
+  async #follow(): Promise<void> {
+    while (!this.#closed) {
+      let entries;
+      try {
+        entries = await this.#tail.xRead({ key: this.#keys[1], id: this.#lastId }, {
+          BLOCK: 1_000,
+          COUNT: 1_000,
+        });
+      } catch (error) {
+        if (this.#closed) return;
+        this.#down(messageOf(error));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      for (const stream of (entries ?? []) as Array<{ messages: Entry[] }>) {
+        for (const { id, message } of stream.messages) this.#heard(id, message.t);
+      }
+    }
+  }
+
+  #heard(id: string, totals: string): void {
+    this.#lastId = id;
+    const values = totals.split(",").map(Number);
+    this.#total = values[values.length - 1];
+    this.#listener.committed(values);
+    if (this.#waiters.length === 0) return;
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (idAfter(waiter.id, id)) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  #down(reason: string): void {
+    this.#firstAttempt.resolve();
+    if (!this.#available || this.#closed) return;
+    this.#available = false;
+    const failure = this.#unreachable(new Error(reason));
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
+    this.#listener.availability(false, failure.message);
+  }
+}
+
+interface Entry {
+  id: string;
+  message: { t: string };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

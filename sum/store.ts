@@ -1,0 +1,132 @@
+/**
+ * What every place the total is kept in has in common: changes are committed
+ * in order, each checked on its own against int32, and everyone is told of
+ * each committed total.
+ *
+ * @module
+ */
+import { isInt32 } from "./int32.ts";
+
+/**
+ * One change to the total: `amount`, the sum of `count` numbers. Changes with
+ * the same `chain` come from one stream: once one of them is refused, the
+ * ones after it are skipped, so a stream's numbers apply as a prefix.
+ */
+export interface Change {
+  readonly amount: number;
+  readonly count: number;
+  readonly chain?: object;
+}
+
+/** What became of a change. */
+export type Outcome =
+  /** Applied: the total right after it. */
+  | { readonly total: number }
+  /** Refused, as it would take `total` outside int32; nothing changed. */
+  | { readonly refused: number }
+  /** Not tried, because an earlier change of its chain was refused. */
+  | { readonly skipped: true };
+
+/** Hears of every total committed, in commit order, and of the store going away and back. */
+export interface StoreListener {
+  committed(totals: readonly number[]): void;
+  availability(available: boolean, reason: string): void;
+  /** Something about the store its operator should know, in one line. */
+  notice(message: string): void;
+}
+
+/**
+ * Where the total is kept. A commit resolves only once its changes are
+ * durable as the store promises; it throws a {@linkcode StoreFailure} if the
+ * store could not take it.
+ */
+export interface TotalStore {
+  /** The store as the user named it, for messages: `memory`, `sqlite:sum.db`, `redis://…`. */
+  readonly name: string;
+  /** The latest committed total this server knows of. */
+  readonly total: number;
+  /**
+   * Whether changes are worth grouping into one commit: true where a commit
+   * costs a flush to disk or a round trip.
+   */
+  readonly groupCommit: boolean;
+  /** Whether the store can take commits now. */
+  readonly available: boolean;
+  /** Applies `changes` in order, each checked on its own, as one atomic commit. */
+  commit(changes: readonly Change[]): Outcome[] | Promise<Outcome[]>;
+  /**
+   * Resolves once {@linkcode total} and the totals told to the listener
+   * include every change committed anywhere before the call.
+   */
+  caughtUp(): Promise<void>;
+  /** Sets the one listener. */
+  listen(listener: StoreListener): void;
+  /** Connects, if the store is remote; resolves once the first attempt has succeeded or failed. */
+  connect(): Promise<void>;
+  /** Closes the store; changes committed stay committed. */
+  close(): Promise<void>;
+}
+
+/** A commit the store could not take; `maybeApplied` when it may have happened all the same. */
+export class StoreFailure extends Error {
+  readonly maybeApplied: boolean;
+
+  constructor(message: string, options: { maybeApplied: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "StoreFailure";
+    this.maybeApplied = options.maybeApplied;
+  }
+}
+
+/**
+ * Applies `changes` in order to `total`, each checked against int32 on its
+ * own; the rule every store follows (the Redis store's script mirrors it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyChanges } from "./store.ts";
+ * const stream = {};
+ * const { total, outcomes } = applyChanges(2147483640, [
+ *   { amount: 5, count: 1, chain: stream },
+ *   { amount: 5, count: 1, chain: stream },
+ *   { amount: 1, count: 1, chain: stream },
+ *   { amount: -1, count: 1 },
+ * ]);
+ * assert.equal(total, 2147483644);
+ * assert.deepEqual(outcomes, [
+ *   { total: 2147483645 },
+ *   { refused: 2147483645 },
+ *   { skipped: true },
+ *   { total: 2147483644 },
+ * ]);
+ * ```
+ */
+export function applyChanges(
+  total: number,
+  changes: readonly Change[],
+): { total: number; outcomes: Outcome[]; applied: number[] } {
+  const outcomes: Outcome[] = new Array(changes.length);
+  const applied: number[] = [];
+  let refusedChains: Set<object> | undefined;
+  for (let i = 0; i < changes.length; i++) {
+    const { amount, chain } = changes[i];
+    if (chain !== undefined && refusedChains?.has(chain)) {
+      outcomes[i] = { skipped: true };
+      continue;
+    }
+    const next = total + amount;
+    if (isInt32(next)) {
+      total = next;
+      applied.push(next);
+      outcomes[i] = { total: next };
+    } else {
+      if (chain !== undefined) (refusedChains ??= new Set()).add(chain);
+      outcomes[i] = { refused: total };
+    }
+  }
+  return { total, outcomes, applied };
+}
+
+/** A listener that hears nothing, until a real one is set. */
+export const NO_LISTENER: StoreListener = { committed() {}, availability() {}, notice() {} };
