@@ -33,6 +33,7 @@ Commands:
   add N       add one number; print the new total
   add-all     add the numbers from stdin as one batch, all or nothing; print the new total
   watch       print the total, then every new total, until Ctrl-C
+  total       print the current total, changing nothing
 
 Numbers are integers within int32, separated by spaces or newlines. A bad token
 is reported with its line number and skipped; the exit status is then 1.
@@ -132,7 +133,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
   }
   const [command = "sum", ...rest] = positionals;
   const expected = command === "add" ? 1 : 0;
-  if (!["sum", "add", "add-all", "watch"].includes(command)) {
+  if (!["sum", "add", "add-all", "watch", "total"].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
   if (rest.length !== expected) {
@@ -157,6 +158,8 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
         return await addAll(session, io.stdin);
       case "watch":
         return await watch(session);
+      case "total":
+        return await watch(session, { once: true });
       default:
         return await streamSums(session, io.stdin);
     }
@@ -293,10 +296,12 @@ async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
   }
 }
 
-async function watch(session: Session) {
+/** Prints the total, then with `once` stops, else every new total. */
+async function watch(session: Session, { once = false } = {}) {
   try {
     for await (const { sum } of session.client.Watch({}, { signal: session.signal })) {
       await session.out.line(String(sum));
+      if (once) break;
     }
     return 0;
   } catch (error) {

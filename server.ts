@@ -12,6 +12,8 @@ import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
 import { SERVER_USAGE, serverConfig } from "./cli/server_config.ts";
 import { serveSum } from "./sum/serve.ts";
+import { StoreOpenError } from "./sum/sqlite_store.ts";
+import { openStore } from "./sum/store_url.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
 
@@ -32,13 +34,31 @@ function callLogger(log: Logger) {
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
 
 async function main(args: string[]): Promise<number> {
-  const config = parsedOrStatus(() => serverConfig(args), SERVER_USAGE);
+  const config = parsedOrStatus(
+    () => serverConfig(args, (name) => Deno.env.get(name)),
+    SERVER_USAGE,
+  );
   if (typeof config === "number") return config;
   const { host, graceMs, tls } = config;
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  let store;
+  try {
+    store = openStore(config.store);
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 1;
+  }
   let started;
   try {
     started = await serveSum({
+      store,
+      onStoreAvailability: (available, reason) =>
+        log.log(available ? "info" : "error", available ? "store available" : "store unavailable", {
+          store: store.name,
+          reason,
+        }),
+      onStoreNotice: (message) => log.log("warn", message, { store: store.name }),
       host,
       port: config.port,
       credentials: tls && serverCredentials(tls),
@@ -51,6 +71,7 @@ async function main(args: string[]): Promise<number> {
         log.log("error", "handler failed", { method, error: String(error) }),
     });
   } catch (error) {
+    await store.close();
     console.error(`error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`);
     return 1;
   }
@@ -60,7 +81,12 @@ async function main(args: string[]): Promise<number> {
     log.log("warn", "serving without TLS on a non-loopback address", { host });
   }
   const transport = tls ? (tls.clientCa ? "mutual TLS" : "TLS") : "plaintext";
-  log.log("info", "serving", { address: hostPort(host, port), transport });
+  log.log("info", "serving", {
+    address: hostPort(host, port),
+    transport,
+    store: store.name,
+    total: store.available ? store.total : undefined,
+  });
 
   const stopped = Promise.withResolvers<number>();
   let stopping = false;
@@ -68,11 +94,13 @@ async function main(args: string[]): Promise<number> {
     if (stopping) {
       log.log("warn", "cancelling the open calls now", { signal });
       await server.shutdown({ graceMs: 0 });
+      await store.close();
       return stopped.resolve(0);
     }
     stopping = true;
     log.log("info", "shutting down", { signal, grace_s: graceMs / 1000 });
     const { forced } = await server.shutdown({ graceMs });
+    await store.close();
     log.log("info", forced ? "stopped; the calls still open were cancelled" : "stopped");
     stopped.resolve(0);
   };

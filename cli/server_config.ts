@@ -9,6 +9,7 @@ import {
   parsePort,
   UsageError,
 } from "./flags.ts";
+import { DEFAULT_STORE, parseStoreUrl, type StoreSpec, StoreUrlError } from "../sum/store_url.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 /** The server program's usage text. */
@@ -19,6 +20,15 @@ health checking and server reflection. Prints "listening on HOST:PORT" once
 ready; logs one line per call on stderr.
 
 Options:
+  --store URL                 where the total is kept (default: $SUM_STORE,
+                              else sqlite:sum.db):
+                                sqlite:PATH  a file; survives restarts and
+                                  power loss (?synchronous=normal: a crash of
+                                  the server, not of the machine; faster)
+                                memory       starts at 0, gone on exit
+                                redis://HOST:PORT[/DB]  one total shared by
+                                  every server using it (?prefix=P: its keys
+                                  start with P, default sum:)
   --host HOST                 interface to listen on (default: localhost;
                               0.0.0.0 or :: for all)
   --port PORT                 port (default: 50051; 0 picks a free one)
@@ -43,6 +53,10 @@ Options:
 export interface ServerConfig {
   host: string;
   port: number;
+  /** The store, as named. */
+  store: StoreSpec;
+  /** The store's URL as given, for messages. */
+  storeUrl: string;
   graceMs: number;
   tls?: ServerTlsOptions;
   /** grpc-js server options carrying the limits. */
@@ -53,6 +67,7 @@ export interface ServerConfig {
 
 const serverFlags = {
   ...addressFlags,
+  store: { type: "string" },
   grace: { type: "string", default: "5" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -84,8 +99,28 @@ function tlsFrom(values: { "tls-cert"?: string; "tls-key"?: string; "client-ca"?
   };
 }
 
-/** The server's configuration from its arguments; `undefined` when help was asked for. */
-export function serverConfig(args: string[]): ServerConfig | undefined {
+function storeFrom(flag: string | undefined, env: string | undefined) {
+  const [url, source] = flag !== undefined
+    ? [flag, "--store"]
+    : env !== undefined && env !== ""
+    ? [env, "SUM_STORE"]
+    : [DEFAULT_STORE, "the default store"];
+  try {
+    return { store: parseStoreUrl(url), storeUrl: url };
+  } catch (error) {
+    if (!(error instanceof StoreUrlError)) throw error;
+    throw new UsageError(`${source}: ${error.message}`);
+  }
+}
+
+/**
+ * The server's configuration from its arguments and `SUM_STORE` (read through
+ * `env`); `undefined` when help was asked for.
+ */
+export function serverConfig(
+  args: string[],
+  env: (name: string) => string | undefined = () => undefined,
+): ServerConfig | undefined {
   const { values, positionals } = parseFlags(args, serverFlags);
   if (values.help) return undefined;
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -113,6 +148,7 @@ export function serverConfig(args: string[]): ServerConfig | undefined {
   return {
     host: values.host,
     port: parsePort(values.port),
+    ...storeFrom(values.store, env("SUM_STORE")),
     graceMs,
     tls: tlsFrom(values),
     options,

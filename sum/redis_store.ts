@@ -85,6 +85,8 @@ export class RedisStore implements TotalStore {
   #lastId = "";
   #sha = "";
   #available = false;
+  /** Whether the listener was told the store is unreachable, and not yet that it is back. */
+  #wasDown = false;
   #closed = false;
   #tailing: Promise<void> | undefined;
   /** Waiters for the tail to pass a stream id. */
@@ -217,7 +219,8 @@ export class RedisStore implements TotalStore {
       }
       if (this.#lastId === "") await this.#start();
       this.#available = true;
-      this.#listener.availability(true, `connected to ${this.name}`);
+      if (this.#wasDown) this.#listener.availability(true, `reconnected to ${this.name}`);
+      this.#wasDown = false;
       this.#tailing ??= this.#follow();
     } catch (error) {
       this.#down(messageOf(error));
@@ -273,6 +276,7 @@ export class RedisStore implements TotalStore {
     this.#firstAttempt.resolve();
     if (!this.#available || this.#closed) return;
     this.#available = false;
+    this.#wasDown = true;
     const failure = this.#unreachable(new Error(reason));
     for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
     this.#listener.availability(false, failure.message);

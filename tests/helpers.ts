@@ -65,19 +65,44 @@ export async function runClientOn(
   return { status, stdout: stdout.lines, stderr: stderr.lines };
 }
 
-/** Starts `server.ts` on a free port; resolves once it prints its listening line. */
+/** A `server.ts` started as a program, with the folder it runs in. */
+export type ServerProgram = Program & {
+  /** Where it listens, as `localhost:PORT`. */
+  target: string;
+  /** Its working directory: its default store is `sum.db` in it. */
+  cwd: string;
+};
+
+/**
+ * Starts `server.ts` on a free port, as `deno task server` would from `cwd`;
+ * resolves once it prints its listening line. Without `cwd` it runs in a new
+ * folder of its own, removed when it is disposed, so that its default store
+ * (`sum.db` there) is a fresh durable total.
+ */
 export async function startServerProgram(
   args: string[] = [],
-): Promise<Program & { target: string }> {
-  const program = await startProgram("server", ["--port", "0", ...args]);
-  await Promise.race([
-    program.stdout.waitFor(/listening on \S+:\d+\n/),
-    program.process.status.then(() => {
-      throw new Error(`server exited early: ${program.stderr.text}`);
-    }),
-  ]);
+  options: { cwd?: string } = {},
+): Promise<ServerProgram> {
+  const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "sum-server-" });
+  const program = await startProgram("server", ["--port", "0", ...args], { cwd });
+  const stop = program[Symbol.asyncDispose];
+  const dispose = async () => {
+    await stop();
+    if (options.cwd === undefined) await Deno.remove(cwd, { recursive: true });
+  };
+  try {
+    await Promise.race([
+      program.stdout.waitFor(/listening on \S+:\d+\n/),
+      program.process.status.then(() => {
+        throw new Error(`server exited early: ${program.stderr.text}`);
+      }),
+    ]);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
   const target = program.stdout.text.match(/listening on (\S+:\d+)/)![1];
-  return Object.assign(program, { target });
+  return Object.assign(program, { target, cwd, [Symbol.asyncDispose]: dispose });
 }
 
 /** Collects an async iterable. */

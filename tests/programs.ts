@@ -75,11 +75,36 @@ export interface Program extends AsyncDisposable {
   exit(): Promise<number>;
 }
 
-/** Starts `deno task <task> <args>` from the root as a subprocess with piped stdio. */
-export async function startProgram(task: string, args: string[]): Promise<Program> {
+/** Options of {@linkcode startProgram}. */
+export interface StartOptions {
+  /**
+   * The working directory, as for a user who runs the program from elsewhere
+   * (the task's relative paths, such as the server's `sum.db`, are then in
+   * it). Default: the root.
+   */
+  cwd?: string;
+}
+
+/**
+ * What deno is given to run a task's program from `cwd`: the task's own
+ * flags, the root's config, and the script by its full path.
+ */
+async function argsFrom(task: string, cwd: string | undefined): Promise<string[]> {
+  const args = await taskArgs(task);
+  if (cwd === undefined) return args;
+  const script = new URL(args.pop()!, root).pathname;
+  return [args[0], "--config", new URL("deno.json", root).pathname, ...args.slice(1), script];
+}
+
+/** Starts `deno task <task> <args>` as a subprocess with piped stdio. */
+export async function startProgram(
+  task: string,
+  args: string[],
+  options: StartOptions = {},
+): Promise<Program> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: [...await taskArgs(task), ...args],
-    cwd: root,
+    args: [...await argsFrom(task, options.cwd), ...args],
+    cwd: options.cwd ?? root,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,0 +1,100 @@
+import { MemoryStore } from "./memory_store.ts";
+import { RedisStore } from "./redis_store.ts";
+import { SqliteStore, type SqliteSync } from "./sqlite_store.ts";
+import type { TotalStore } from "./store.ts";
+
+/** The store a server uses when none is named. */
+export const DEFAULT_STORE = "sqlite:sum.db";
+
+/** How to name a store, for messages. */
+export const STORE_FORMS =
+  "memory, sqlite:PATH[?synchronous=full|normal] or redis://HOST:PORT[/DB][?prefix=PREFIX]";
+
+/** A store named by its URL, checked but not yet opened. */
+export type StoreSpec =
+  | { kind: "memory" }
+  | { kind: "sqlite"; path: string; synchronous: SqliteSync }
+  | { kind: "redis"; url: string; prefix: string };
+
+/** Thrown for a store URL that names no store; its message is one line. */
+export class StoreUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreUrlError";
+  }
+}
+
+function option(params: URLSearchParams, known: string[], text: string): void {
+  for (const key of params.keys()) {
+    if (!known.includes(key)) {
+      throw new StoreUrlError(
+        `"${text}" has an unknown option "${key}"` +
+          (known.length > 0 ? ` (known: ${known.join(", ")})` : ""),
+      );
+    }
+  }
+}
+
+/**
+ * Reads a store URL: `memory`, `sqlite:PATH` with an optional
+ * `?synchronous=full|normal`, or `redis://HOST:PORT[/DB]` with an optional
+ * `?prefix=PREFIX` for its keys (default `sum:`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseStoreUrl } from "./store_url.ts";
+ * assert.deepEqual(parseStoreUrl("sqlite:data/sum.db?synchronous=normal"), {
+ *   kind: "sqlite",
+ *   path: "data/sum.db",
+ *   synchronous: "normal",
+ * });
+ * assert.deepEqual(parseStoreUrl("redis://localhost:6379/2?prefix=a:"), {
+ *   kind: "redis",
+ *   url: "redis://localhost:6379/2",
+ *   prefix: "a:",
+ * });
+ * ```
+ */
+export function parseStoreUrl(text: string): StoreSpec {
+  if (text === "memory") return { kind: "memory" };
+  const [base, query = ""] = text.split(/\?(.*)/s, 2);
+  const params = new URLSearchParams(query);
+  if (base.startsWith("sqlite:")) {
+    option(params, ["synchronous"], text);
+    const path = base.slice("sqlite:".length);
+    if (path === "") throw new StoreUrlError(`"${text}" names no file: write sqlite:PATH`);
+    const synchronous = (params.get("synchronous") ?? "full").toLowerCase();
+    if (synchronous !== "full" && synchronous !== "normal") {
+      throw new StoreUrlError(`"${text}": synchronous must be full or normal`);
+    }
+    return { kind: "sqlite", path, synchronous };
+  }
+  if (base.startsWith("redis://")) {
+    option(params, ["prefix"], text);
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch {
+      throw new StoreUrlError(`"${text}" is not a valid URL`);
+    }
+    if (url.hostname === "") throw new StoreUrlError(`"${text}" names no host`);
+    if (!/^\/?(\d+)?$/.test(url.pathname)) {
+      throw new StoreUrlError(`"${text}": the path must be a database number, as in /0`);
+    }
+    return { kind: "redis", url: base, prefix: params.get("prefix") ?? "sum:" };
+  }
+  throw new StoreUrlError(`"${text}" is not a store: use ${STORE_FORMS}`);
+}
+
+/** Opens the store `spec` names; throws `StoreOpenError` with a one-line message if it cannot. */
+export function openStore(spec: StoreSpec): TotalStore {
+  switch (spec.kind) {
+    case "memory":
+      return new MemoryStore();
+    case "sqlite":
+      return SqliteStore.open(spec.path, { synchronous: spec.synchronous });
+    case "redis":
+      return new RedisStore(spec.url, { prefix: spec.prefix });
+  }
+}
