@@ -86,7 +86,9 @@ export class RedisStore implements TotalStore {
   #sha = "";
   #available = false;
   /** Whether the listener was told the store is unreachable, and not yet that it is back. */
-  #wasDown = false;
+  #toldDown = false;
+  /** Why the store was last found unreachable. */
+  #lastFailure = "not connected yet";
   #closed = false;
   #tailing: Promise<void> | undefined;
   /** Waiters for the tail to pass a stream id. */
@@ -136,7 +138,7 @@ export class RedisStore implements TotalStore {
   }
 
   async commit(changes: readonly Change[]): Promise<Outcome[]> {
-    if (!this.#available) throw this.#unreachable(new Error("not connected; not applied"));
+    if (!this.#available) throw this.#unreachable(undefined, "; not applied");
     const chains = new Map<object, number>();
     const args = [String(STREAM_LENGTH)];
     for (const { amount, chain } of changes) {
@@ -179,10 +181,10 @@ export class RedisStore implements TotalStore {
   async caughtUp(): Promise<void> {
     let last;
     try {
-      if (!this.#available) throw new Error("not connected");
+      if (!this.#available) throw this.#unreachable();
       last = (await this.#commands.xRevRange(this.#keys[1], "+", "-", { COUNT: 1 }))?.[0];
     } catch (error) {
-      throw this.#unreachable(error);
+      throw error instanceof StoreFailure ? error : this.#unreachable(error);
     }
     if (!last || !idAfter(last.id, this.#lastId)) return;
     const { promise, resolve, reject } = Promise.withResolvers<void>();
@@ -190,8 +192,9 @@ export class RedisStore implements TotalStore {
     await promise;
   }
 
-  #unreachable(error: unknown): StoreFailure {
-    return new StoreFailure(`the store ${this.name} is unreachable (${messageOf(error)})`, {
+  #unreachable(error?: unknown, more = ""): StoreFailure {
+    const reason = error === undefined ? this.#lastFailure : messageOf(error);
+    return new StoreFailure(`the store ${this.name} is unreachable (${reason})${more}`, {
       maybeApplied: false,
       cause: error,
     });
@@ -219,8 +222,8 @@ export class RedisStore implements TotalStore {
       }
       if (this.#lastId === "") await this.#start();
       this.#available = true;
-      if (this.#wasDown) this.#listener.availability(true, `reconnected to ${this.name}`);
-      this.#wasDown = false;
+      if (this.#toldDown) this.#listener.availability(true, `reconnected to ${this.name}`);
+      this.#toldDown = false;
       this.#tailing ??= this.#follow();
     } catch (error) {
       this.#down(messageOf(error));
@@ -274,11 +277,13 @@ export class RedisStore implements TotalStore {
 
   #down(reason: string): void {
     this.#firstAttempt.resolve();
-    if (!this.#available || this.#closed) return;
+    if (this.#closed) return;
     this.#available = false;
-    this.#wasDown = true;
-    const failure = this.#unreachable(new Error(reason));
+    this.#lastFailure = reason;
+    const failure = this.#unreachable();
     for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
+    if (this.#toldDown) return;
+    this.#toldDown = true;
     this.#listener.availability(false, failure.message);
   }
 }

@@ -5,22 +5,9 @@ import {
   createClient,
   isGrpcError,
   loadService,
-  serverStreaming,
   Status,
-  unary,
 } from "../lib/mod.ts";
-import { HEALTH_PROTO } from "../lib/health.ts";
-import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
-
-type HealthStatus = { status: string };
-
-const Health = loadService(HEALTH_PROTO, {
-  name: "grpc.health.v1.Health",
-  methods: {
-    Check: unary<{ service: string }, HealthStatus>(),
-    Watch: serverStreaming<{ service: string }, HealthStatus>(),
-  },
-});
+import { collect, Health, rejection, startSumServer, sumClient } from "./helpers.ts";
 
 type ReflectionRequest = { list_services?: string; file_containing_symbol?: string };
 type ReflectionResponse = {

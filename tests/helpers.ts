@@ -1,4 +1,13 @@
-import { type Client, createChannel, createClient, type GrpcServer } from "../lib/mod.ts";
+import {
+  type Client,
+  createChannel,
+  createClient,
+  type GrpcServer,
+  loadService,
+  serverStreaming,
+  unary,
+} from "../lib/mod.ts";
+import { HEALTH_PROTO } from "../lib/health.ts";
 import { runClient } from "../client.ts";
 import { type SumMethods, SumService } from "../sum/api.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
@@ -25,6 +34,15 @@ export async function startSumServer(options: ServeSumOptions = {}): Promise<Tes
     [Symbol.asyncDispose]: () => server.shutdown({ graceMs: 0 }).then(() => {}),
   };
 }
+
+/** `grpc.health.v1.Health`, for clients. */
+export const Health = loadService(HEALTH_PROTO, {
+  name: "grpc.health.v1.Health",
+  methods: {
+    Check: unary<{ service: string }, { status: string }>(),
+    Watch: serverStreaming<{ service: string }, { status: string }>(),
+  },
+});
 
 /** A client of its own channel; disposing closes the channel. */
 export function sumClient(target: string): Client<SumMethods> & Disposable {

@@ -1,0 +1,214 @@
+/**
+ * The total in Redis, shared by replicas: real `redis-server`s started here,
+ * and `server.ts` replicas as real programs.
+ */
+import assert from "node:assert/strict";
+import { createChannel, createClient, isGrpcError, Status } from "../lib/mod.ts";
+import {
+  closedPort,
+  collect,
+  Health,
+  rejection,
+  startProgram,
+  startServerProgram,
+  sumClient,
+} from "./helpers.ts";
+import { startRedis } from "./redis.ts";
+import { INT32_MAX } from "../sum/int32.ts";
+
+const ones = (count: number) => Array.from({ length: count }, () => ({ num: 1 }));
+
+/** Resolves once the server at `target` reports `status` for sum.SumService. */
+async function health(target: string, status: "SERVING" | "NOT_SERVING") {
+  const channel = createChannel(target);
+  try {
+    const statuses = createClient(Health, channel).Watch({ service: "sum.SumService" });
+    for await (const reply of statuses) if (reply.status === status) return;
+  } finally {
+    channel.close();
+  }
+}
+
+/** Watches the total at `target`, collecting what it sees. */
+function watching(target: string) {
+  const client = sumClient(target);
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const first = Promise.withResolvers<void>();
+  let awaited: { total: number; seen: PromiseWithResolvers<void> } | undefined;
+  const done = (async () => {
+    try {
+      for await (const { sum } of client.Watch({}, { signal: controller.signal })) {
+        seen.push(sum);
+        first.resolve();
+        if (sum === awaited?.total) awaited.seen.resolve();
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    } finally {
+      client[Symbol.dispose]();
+    }
+  })();
+  return {
+    seen,
+    started: first.promise,
+    /** Waits until `total` is seen (failing if the watch ends first), then stops watching. */
+    async until(total: number) {
+      awaited = { total, seen: Promise.withResolvers() };
+      if (seen.includes(total)) awaited.seen.resolve();
+      const ended = done.then(() => {
+        throw new Error(`the watch ended before ${total}: saw ${seen}`);
+      });
+      try {
+        await Promise.race([awaited.seen.promise, ended]);
+      } finally {
+        controller.abort();
+        await done.catch(() => {});
+      }
+    },
+  };
+}
+
+Deno.test("two replicas on one Redis: a Watch on one sees every total the other commits, in order", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  await using b = await startServerProgram(["--store", redis.url]);
+  const watcher = watching(a.target);
+  await watcher.started;
+  using client = sumClient(b.target);
+  const replies = await collect(client.SumServer(ones(300)));
+  assert.deepEqual(replies.map((r) => r.sum), Array.from({ length: 300 }, (_, i) => i + 1));
+  await client.AddAll([{ num: 10 }, { num: 20 }]);
+  await watcher.until(330);
+  assert.deepEqual(watcher.seen, [...Array.from({ length: 301 }, (_, i) => i), 330]);
+});
+
+Deno.test("linearizable across replicas: streams of 1s over two replicas get exactly base+1 .. base+N", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  await using b = await startServerProgram(["--store", redis.url]);
+  using first = sumClient(a.target);
+  const base = (await first.Add({ num: 1000 })).sum;
+  using second = sumClient(b.target);
+  const streams = 16;
+  const each = 500;
+  const replies = await Promise.all(
+    Array.from(
+      { length: streams },
+      (_, i) => collect((i % 2 ? second : first).SumServer(ones(each))),
+    ),
+  );
+  for (const stream of replies) {
+    const sums = stream.map((r) => r.sum);
+    assert.equal(sums.length, each);
+    assert.ok(sums.every((sum, i) => i === 0 || sum > sums[i - 1]), "a stream's totals increase");
+  }
+  const all = replies.flat().map((r) => r.sum).sort((x, y) => x - y);
+  assert.deepEqual(all, Array.from({ length: streams * each }, (_, i) => base + 1 + i));
+});
+
+Deno.test("with Redis, overflow is checked inside Redis: of 20 adds racing over two replicas to a total 5 below the limit, exactly 5 pass", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  await using b = await startServerProgram(["--store", redis.url]);
+  using first = sumClient(a.target);
+  using second = sumClient(b.target);
+  await first.Add({ num: INT32_MAX - 5 });
+  const results = await Promise.allSettled(
+    Array.from({ length: 20 }, (_, i) => (i % 2 ? second : first).Add({ num: 1 })),
+  );
+  const passed = results.filter((r) => r.status === "fulfilled");
+  assert.equal(passed.length, 5);
+  for (const r of results) {
+    if (r.status === "rejected") assert.ok(isGrpcError(r.reason, Status.OUT_OF_RANGE));
+  }
+  const batch = await rejection(second.AddAll([{ num: -10 }, { num: 11 }]));
+  assert.ok(isGrpcError(batch, Status.OUT_OF_RANGE), "the batch is refused whole");
+  assert.deepEqual(await second.Add({ num: 0 }), { sum: INT32_MAX });
+});
+
+Deno.test("with Redis, a stream's numbers after a refused one are not applied", async () => {
+  await using redis = await startRedis();
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  await client.Add({ num: INT32_MAX - 1 });
+  const replies: number[] = [];
+  const error = await rejection((async () => {
+    for await (const { sum } of client.SumServer([1, 1, -5, -5].map((num) => ({ num })))) {
+      replies.push(sum);
+    }
+  })());
+  assert.ok(isGrpcError(error, Status.OUT_OF_RANGE));
+  assert.deepEqual(replies, [INT32_MAX]);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: INT32_MAX });
+});
+
+Deno.test("Redis unreachable at start: NOT_SERVING, calls fail with UNAVAILABLE naming it; once it is up the server serves without a restart", async () => {
+  const port = closedPort();
+  await using server = await startServerProgram(["--store", `redis://127.0.0.1:${port}`]);
+  await health(server.target, "NOT_SERVING");
+  using client = sumClient(server.target);
+  const started = performance.now();
+  const error = await rejection(client.Add({ num: 5 }));
+  assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+  assert.match(error.details, new RegExp(`redis://127\\.0\\.0\\.1:${port}`));
+  assert.ok(performance.now() - started < 5_000, "fails within a few seconds");
+  await using redis = await startRedis({ port });
+  await health(server.target, "SERVING");
+  assert.deepEqual(await client.Add({ num: 5 }), { sum: 5 });
+  assert.equal(redis.port, port);
+});
+
+Deno.test("Redis restarted (append-only file on): the total is kept, and a watcher on each replica resumes without gaps", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  await using b = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(b.target);
+  await client.Add({ num: 7 });
+  const watcher = watching(a.target);
+  await watcher.started;
+  await redis.stop();
+  await health(a.target, "NOT_SERVING");
+  const down = await rejection(client.Add({ num: 1 }));
+  assert.ok(isGrpcError(down, Status.UNAVAILABLE), String(down));
+  await redis.start();
+  await health(b.target, "SERVING");
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 8 }, "the total was kept");
+  assert.deepEqual(await client.Add({ num: 2 }), { sum: 10 });
+  await watcher.until(10);
+  assert.deepEqual(watcher.seen, [7, 8, 10]);
+});
+
+Deno.test("a Redis without an append-only file: the server warns in one line at start", async () => {
+  await using redis = await startRedis({ appendonly: false });
+  await using server = await startServerProgram(["--store", redis.url]);
+  await server.stderr.waitFor(/append-only file/, 10_000);
+  const warning = server.stderr.lines.filter((line) => /append-only file/.test(line));
+  assert.equal(warning.length, 1);
+  assert.match(warning[0], /warn .*a restart of Redis would lose the total/);
+});
+
+Deno.test("a key prefix keeps two services apart on one Redis", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", `${redis.url}?prefix=a:`]);
+  await using b = await startServerProgram(["--store", `${redis.url}?prefix=b:`]);
+  using first = sumClient(a.target);
+  using second = sumClient(b.target);
+  assert.deepEqual(await first.Add({ num: 3 }), { sum: 3 });
+  assert.deepEqual(await second.Add({ num: 4 }), { sum: 4 });
+  assert.deepEqual(await first.Add({ num: 0 }), { sum: 3 });
+});
+
+Deno.test("client total prints the total another replica committed, and changes nothing", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  await using b = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(a.target);
+  await client.Add({ num: 42 });
+  const port = b.target.split(":")[1];
+  for (let i = 0; i < 2; i++) {
+    await using total = await startProgram("client", ["--port", port, "total"]);
+    assert.equal(await total.exit(), 0);
+    assert.equal(total.stdout.text, "42\n");
+  }
+});
