@@ -76,18 +76,6 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   const { server, port } = started;
-  console.log(`listening on ${hostPort(host, port)}`);
-  if (!tls && !LOOPBACK.test(host)) {
-    log.log("warn", "serving without TLS on a non-loopback address", { host });
-  }
-  const transport = tls ? (tls.clientCa ? "mutual TLS" : "TLS") : "plaintext";
-  log.log("info", "serving", {
-    address: hostPort(host, port),
-    transport,
-    store: store.name,
-    total: store.available ? store.total : undefined,
-  });
-
   const stopped = Promise.withResolvers<number>();
   let stopping = false;
   const onSignal = async (signal: Deno.Signal) => {
@@ -107,6 +95,18 @@ async function main(args: string[]): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => onSignal(signal));
   }
+  // Listening for signals before saying so: a supervisor may stop it at once.
+  console.log(`listening on ${hostPort(host, port)}`);
+  if (!tls && !LOOPBACK.test(host)) {
+    log.log("warn", "serving without TLS on a non-loopback address", { host });
+  }
+  const transport = tls ? (tls.clientCa ? "mutual TLS" : "TLS") : "plaintext";
+  log.log("info", "serving", {
+    address: hostPort(host, port),
+    transport,
+    store: store.name,
+    total: store.available ? store.total : undefined,
+  });
   return await stopped.promise;
 }
 

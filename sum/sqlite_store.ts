@@ -159,6 +159,9 @@ function openFailure(error: unknown, path: string): string {
   if (/unable to open database file/.test(message)) {
     return "cannot open or create the file (does its folder exist, and may it be written?)";
   }
+  if (/readonly|read-only|disk I\/O error/.test(message)) {
+    return `the file cannot be written (${message}): is its file system read-only or failing?`;
+  }
   if (/file is not a database|malformed/.test(message)) {
     return `the file is not an SQLite database of this server (${message})`;
   }
