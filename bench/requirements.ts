@@ -6,7 +6,10 @@ export interface Requirement {
   aptPackage: string;
 }
 
-/** What the bench needs: Go and grpc-go for the load generator, Node and npm, Python's grpcio. */
+/**
+ * What the bench needs: Go and grpc-go for the load generator and grpc-go's
+ * server, Node and npm, Python's grpcio, and redis-server for the Redis store.
+ */
 export const REQUIREMENTS: readonly Requirement[] = [
   { name: "go", shellCheck: "command -v go", aptPackage: "golang-go" },
   {
@@ -15,6 +18,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
     aptPackage: "golang-google-grpc-dev",
   },
   { name: "node", shellCheck: "command -v node", aptPackage: "nodejs" },
+  { name: "redis-server", shellCheck: "command -v redis-server", aptPackage: "redis-server" },
   { name: "npm", shellCheck: "command -v npm", aptPackage: "npm" },
   {
     name: "Python grpcio",

@@ -12,10 +12,11 @@
 import { fileURLToPath } from "node:url";
 import { parsedOrStatus } from "../cli/flags.ts";
 import { BENCH_USAGE, benchOptions, type MeasurementId } from "./options.ts";
-import { memoryOf, run, startServer } from "./process.ts";
+import { memoryOf, run, type RunningServer, startServer } from "./process.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../tests/programs.ts";
+import { startRedis } from "../tests/redis.ts";
 
 const options = parsedOrStatus(() => benchOptions(Deno.args), BENCH_USAGE);
 if (typeof options === "number") Deno.exit(options);
@@ -31,7 +32,13 @@ const root = path("../");
 const deno = Deno.execPath();
 const python = "/usr/bin/python3";
 /** What the Deno programs measured here may touch. */
-const denoAccess = ["--allow-net", "--allow-read", "--allow-sys=uid", "--allow-env"];
+const denoAccess = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys=uid",
+  "--allow-env",
+];
 const withStubs = [path("../interop/python/with_stubs.py"), path("../sum.proto")];
 
 type Result = Record<string, number>;
@@ -43,20 +50,64 @@ interface Contender {
   skips?: Partial<Record<string, string>>;
 }
 
+/** server.ts on the store `store` names. */
+const sumServer = (store: string) =>
+  startServer(deno, [
+    "run",
+    ...denoAccess,
+    path("../server.ts"),
+    "--port",
+    "0",
+    "--log-level",
+    "warn",
+    "--store",
+    store,
+  ]);
+
+/** Runs while the bench does: the Redis the Redis contenders share (append-only file, everysec). */
+const redis = await startRedis();
+/** A key prefix no earlier server used, so that each start has a total of its own, from 0. */
+let prefixes = 0;
+const freshRedis = () => `${redis.url}?prefix=bench${++prefixes}:`;
+
+/** Several servers behind one comma-separated target, as the load generator takes them. */
+async function replicas(starts: Array<() => Promise<RunningServer>>): Promise<RunningServer> {
+  const servers = await Promise.all(starts.map((start) => start()));
+  return {
+    target: servers.map((server) => server.target).join(","),
+    pid: servers[0].pid,
+    async [Symbol.asyncDispose]() {
+      for (const server of servers) await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 const contenders: Contender[] = [
+  { name: "server.ts", start: () => sumServer("memory") },
   {
-    name: "server.ts",
-    start: () =>
-      startServer(deno, [
-        "run",
-        ...denoAccess,
-        path("../server.ts"),
-        "--port",
-        "0",
-        "--log-level",
-        "warn",
-      ]),
+    name: "server.ts sqlite",
+    start: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "sum-bench-sqlite-" });
+      const server = await sumServer(`sqlite:${dir}/sum.db`);
+      return {
+        ...server,
+        async [Symbol.asyncDispose]() {
+          await server[Symbol.asyncDispose]();
+          await Deno.remove(dir, { recursive: true });
+        },
+      };
+    },
   },
+  { name: "server.ts Redis", start: () => sumServer(freshRedis()) },
+  {
+    name: "server.ts 2×Redis",
+    start: () => {
+      const store = freshRedis();
+      return replicas([() => sumServer(store), () => sumServer(store)]);
+    },
+    skips: { idle: "its memory is two processes'" },
+  },
+  { name: "grpc-go", start: () => startServer(goServer, ["-port", "0"]) },
   {
     name: "grpc-js/Deno",
     start: () => startServer(deno, ["run", ...denoAccess, path("raw/deno.mjs"), "0"]),
@@ -128,15 +179,22 @@ const measurements: Measurement[] = [
   },
 ];
 
+/** Where the Go programs are built. */
+const built = await Deno.makeTempDir({ prefix: "sum-bench-" });
+const goServer = `${built}/go_server`;
+
+/** Builds a Go program of bench/ with Debian's grpc-go, without modules. */
+const goBuild = (name: string) =>
+  run("go", ["build", "-o", `${built}/${name}`, `./bench/${name}`], {
+    cwd: root,
+    env: { GO111MODULE: "off", GOPATH: "/usr/share/gocode" },
+  });
+
 async function prepare(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "sum-bench-" });
-  const loadgen = `${dir}/loadgen`;
-  console.error("building the Go load generator; installing grpc-js for Node…");
+  console.error("building the Go load generator and server; installing grpc-js for Node…");
   await Promise.all([
-    run("go", ["build", "-o", loadgen, "./bench/loadgen"], {
-      cwd: root,
-      env: { GO111MODULE: "off", GOPATH: "/usr/share/gocode" },
-    }),
+    goBuild("loadgen"),
+    goBuild("go_server"),
     run("npm", [
       "install",
       "--prefix",
@@ -148,7 +206,7 @@ async function prepare(): Promise<string> {
       "@grpc/proto-loader@0.8.1",
     ]),
   ]);
-  return loadgen;
+  return `${built}/loadgen`;
 }
 
 /** Opens 1,000 idle streams and returns the server's memory growth per stream. */
@@ -290,29 +348,34 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
+/** Ratio columns: the first contender's value over the second's. */
 const ratioPairs = [
-  ["grpc-js/Deno", "vs grpc-js/Deno"],
-  ["grpc-js/Deno batched", "vs grpc-js/Deno batched"],
-  ["grpc-js/Node", "vs grpc-js/Node"],
-  ["Python threads", "vs Python threads"],
-  ["Python aio", "vs Python aio"],
+  ["server.ts", "grpc-js/Deno", "vs grpc-js/Deno"],
+  ["server.ts", "grpc-js/Deno batched", "vs grpc-js/Deno batched"],
+  ["server.ts", "grpc-js/Node", "vs grpc-js/Node"],
+  ["server.ts", "Python threads", "vs Python threads"],
+  ["server.ts", "Python aio", "vs Python aio"],
+  ["server.ts", "grpc-go", "vs grpc-go"],
+  ["server.ts sqlite", "server.ts", "sqlite / memory"],
+  ["server.ts Redis", "server.ts", "Redis / memory"],
+  ["server.ts 2×Redis", "server.ts", "2×Redis / memory"],
 ] as const;
 
-/** The median over rounds of server.ts's value divided by `other`'s, in the same round. */
-function ratio(measurement: string, key: string, other: string): number | undefined {
-  const ours = results[measurement]?.["server.ts"]?.[key];
+/** The median over rounds of `ours`'s value divided by `other`'s, in the same round. */
+function ratio(measurement: string, key: string, ours: string, other: string) {
+  const mine = results[measurement]?.[ours]?.[key];
   const theirs = results[measurement]?.[other]?.[key];
-  if (!ours || !theirs) return undefined;
-  return median(ours.map((value, round) => value / theirs[round]));
+  if (!mine || !theirs) return undefined;
+  return median(mine.map((value, round) => value / theirs[round]));
 }
 
-const rows = [["measurement", ...names, ...ratioPairs.map(([, label]) => label)]];
+const rows = [["measurement", ...names, ...ratioPairs.map(([, , label]) => label)]];
 for (const measurement of selected) {
   for (const { key, label } of measurement.metrics) {
     rows.push([
       `${measurement.title}: ${label}`,
       ...names.map((name) => format(median(results[measurement.id]?.[name]?.[key] ?? [NaN]))),
-      ...ratioPairs.map(([other]) => format(ratio(measurement.id, key, other))),
+      ...ratioPairs.map(([ours, other]) => format(ratio(measurement.id, key, ours, other))),
     ]);
   }
 }
@@ -347,3 +410,5 @@ for (const [name, reasons] of Object.entries(failures)) {
 const report = { rounds, quick, contenders: names, results, clientRatio, failures };
 console.log(`\n${JSON.stringify(report)}`);
 if (json) await Deno.writeTextFile(json, JSON.stringify(report, null, 2) + "\n");
+await redis[Symbol.asyncDispose]();
+await Deno.remove(built, { recursive: true });

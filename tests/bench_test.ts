@@ -34,7 +34,10 @@ Deno.test({
     const report = JSON.parse(await Deno.readTextFile(json));
     // The load generator fails a run whose last reply is not the sum of what it sent.
     assert.deepEqual(report.failures, {});
-    assert.ok(report.contenders.includes("server.ts"));
+    for (const name of ["server.ts", "server.ts sqlite", "server.ts Redis", "server.ts 2×Redis"]) {
+      assert.ok(report.contenders.includes(name), name);
+    }
+    assert.ok(report.contenders.includes("grpc-go"));
     for (const server of report.contenders) {
       assert.ok(report.results.pipelined[server]?.msgs_per_s[0] > 0, `${server}: pipelined`);
       assert.ok(report.results.unary[server]?.calls_per_s[0] > 0, `${server}: unary`);
@@ -42,6 +45,7 @@ Deno.test({
     const table = new TextDecoder().decode(stdout);
     assert.match(table, /a\. pipelined, one stream: msgs\/s +[\d,]+/);
     assert.match(table, /d\. unary Add, 64 in flight: calls\/s +[\d,]+/);
+    assert.match(table, /sqlite \/ memory +Redis \/ memory +2×Redis \/ memory/);
   } finally {
     await Deno.remove(json);
   }
@@ -117,14 +121,15 @@ Deno.test("describeMissing names what is missing and the Debian packages to inst
   );
 });
 
-Deno.test("deno task bench where Go, Node and npm are not on PATH says which are missing and stops", async () => {
+Deno.test("deno task bench where Go, Node, npm and redis-server are not on PATH says which are missing and stops", async () => {
   const bin = await Deno.makeTempDir();
   try {
     await Deno.symlink(Deno.execPath(), `${bin}/deno`);
     // Python and grpc-go are looked for at fixed paths, not on PATH.
     const missingHere = await missingRequirements();
     const expected = REQUIREMENTS.filter(({ name }) =>
-      ["go", "node", "npm"].includes(name) || missingHere.some((r) => r.name === name)
+      ["go", "node", "npm", "redis-server"].includes(name) ||
+      missingHere.some((r) => r.name === name)
     );
     assert.deepEqual(await bench(["--quick"], { PATH: bin }), {
       code: 1,

@@ -82,7 +82,7 @@ Deno.test("server with a bad flag or a taken port says so in one line, without a
 
   await using first = await startServerProgram();
   const port = first.target.split(":").at(-1)!;
-  await using second = await startProgram("server", ["--port", port]);
+  await using second = await startProgram("server", ["--port", port, "--store", "memory"]);
   assert.equal(await second.exit(), 1);
   assert.equal(
     second.stderr.text,

@@ -74,6 +74,8 @@ Deno.test("server.ts serves TLS with --tls-cert and --tls-key, and mutual TLS wi
   await using server = await startProgram("server", [
     "--port",
     "0",
+    "--store",
+    "memory",
     ...tls,
     "--client-ca",
     certs.ca,
@@ -96,11 +98,18 @@ Deno.test("server.ts serves TLS with --tls-cert and --tls-key, and mutual TLS wi
 });
 
 Deno.test("server warns when it serves plaintext beyond loopback", async () => {
-  await using server = await startProgram("server", ["--host", "0.0.0.0", "--port", "0"]);
+  await using server = await startProgram("server", [
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "0",
+    "--store",
+    "memory",
+  ]);
   await server.stderr.waitFor(
     /warn serving without TLS on a non-loopback address host=0\.0\.0\.0\n/,
   );
-  await using local = await startProgram("server", ["--port", "0"]);
+  await using local = await startProgram("server", ["--port", "0", "--store", "memory"]);
   await local.stderr.waitFor(/info serving /);
   assert.doesNotMatch(local.stderr.text, /warn/);
 });

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,7 +112,8 @@ func percentile(sorted []time.Duration, p float64) float64 {
 }
 
 func main() {
-	target := flag.String("target", "localhost:50051", "server address")
+	target := flag.String("target", "localhost:50051",
+		"server address, or comma-separated addresses: fanin and idle spread their connections round-robin over them, other modes use the first")
 	mode := flag.String("mode", "pipelined", "pipelined, pingpong, fanin, unary or idle")
 	n := flag.Int("n", 200000, "numbers (per stream for fanin), round trips, or calls")
 	streams := flag.Int("streams", 100, "streams, for fanin and idle")
@@ -122,7 +124,8 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	result := map[string]interface{}{"mode": *mode}
-	conn := dial(*target)
+	targets := strings.Split(*target, ",")
+	conn := dial(targets[0])
 	defer conn.Close()
 	start := time.Now()
 	switch *mode {
@@ -159,7 +162,7 @@ func main() {
 	case "fanin":
 		pool := make([]*grpc.ClientConn, *conns)
 		for i := range pool {
-			pool[i] = dial(*target)
+			pool[i] = dial(targets[i%len(targets)])
 			defer pool[i].Close()
 		}
 		start = time.Now()
@@ -206,7 +209,7 @@ func main() {
 		// answered, says so, and holds them until stdin closes.
 		pool := make([]*grpc.ClientConn, *conns)
 		for i := range pool {
-			pool[i] = dial(*target)
+			pool[i] = dial(targets[i%len(targets)])
 			defer pool[i].Close()
 		}
 		one := request(1)
