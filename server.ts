@@ -12,7 +12,7 @@ import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
 import { SERVER_USAGE, serverConfig } from "./cli/server_config.ts";
 import { serveSum } from "./sum/serve.ts";
-import { StoreOpenError } from "./sum/sqlite_store.ts";
+import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
@@ -43,7 +43,7 @@ async function main(args: string[]): Promise<number> {
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   let store;
   try {
-    store = openStore(config.store);
+    store = await openStore(config.store);
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error;
     console.error(`error: ${error.message}`);

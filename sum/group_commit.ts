@@ -48,14 +48,17 @@ interface Pending {
  */
 export class GroupCommit {
   readonly #store: TotalStore;
+  readonly #maxBatch: number;
   #queue: Pending[] = [];
   #scheduled = false;
   #committing = false;
   /** Chains whose change was refused or failed: the rest of them is skipped. */
   readonly #stopped = new WeakSet<object>();
 
-  constructor(store: TotalStore) {
+  /** `maxBatch`: changes in one commit, at most (default 4096); the rest go in the next. */
+  constructor(store: TotalStore, { maxBatch = 4096 }: { maxBatch?: number } = {}) {
     this.#store = store;
+    this.#maxBatch = maxBatch;
   }
 
   /** Queues `change` for the next commit; resolves to what became of it. */
@@ -99,12 +102,14 @@ export class GroupCommit {
     this.#scheduled = false;
     this.#committing = true;
     const group: Pending[] = [];
-    for (const pending of this.#queue) {
+    let taken = 0;
+    for (; taken < this.#queue.length && group.length < this.#maxBatch; taken++) {
+      const pending = this.#queue[taken];
       const chain = pending.change.chain;
       if (chain !== undefined && this.#stopped.has(chain)) pending.resolve({ skipped: true });
       else group.push(pending);
     }
-    this.#queue = [];
+    this.#queue = taken === this.#queue.length ? [] : this.#queue.slice(taken);
     try {
       const outcomes = await this.#store.commit(group.map((pending) => pending.change));
       for (let i = 0; i < group.length; i++) {

@@ -24,7 +24,7 @@ import {
  * ```
  */
 export class MemoryStore implements TotalStore {
-  readonly groupCommit = false;
+  readonly groupCommit: boolean = false;
   readonly name = "memory";
   readonly available = true;
   #total = 0;

@@ -18,6 +18,13 @@ export interface Change {
   readonly chain?: object;
 }
 
+/** A change as another thread or process gets it: its chain named by a number. */
+export interface ChangeByValue {
+  readonly amount: number;
+  readonly count: number;
+  readonly chain?: number;
+}
+
 /** What became of a change. */
 export type Outcome =
   /** Applied: the total right after it. */
@@ -67,6 +74,14 @@ export interface TotalStore {
   close(): Promise<void>;
 }
 
+/** Thrown when a store cannot be opened; its message is one line for the user. */
+export class StoreOpenError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreOpenError";
+  }
+}
+
 /** A commit the store could not take; `maybeApplied` when it may have happened all the same. */
 export class StoreFailure extends Error {
   readonly maybeApplied: boolean;
@@ -104,11 +119,11 @@ export class StoreFailure extends Error {
  */
 export function applyChanges(
   total: number,
-  changes: readonly Change[],
+  changes: ReadonlyArray<Change | ChangeByValue>,
 ): { total: number; outcomes: Outcome[]; applied: number[] } {
   const outcomes: Outcome[] = new Array(changes.length);
   const applied: number[] = [];
-  let refusedChains: Set<object> | undefined;
+  let refusedChains: Set<object | number> | undefined;
   for (let i = 0; i < changes.length; i++) {
     const { amount, chain } = changes[i];
     if (chain !== undefined && refusedChains?.has(chain)) {

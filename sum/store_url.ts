@@ -87,13 +87,13 @@ export function parseStoreUrl(text: string): StoreSpec {
   throw new StoreUrlError(`"${text}" is not a store: use ${STORE_FORMS}`);
 }
 
-/** Opens the store `spec` names; throws `StoreOpenError` with a one-line message if it cannot. */
-export function openStore(spec: StoreSpec): TotalStore {
+/** Opens the store `spec` names; rejects with a one-line `StoreOpenError` if it cannot. */
+export async function openStore(spec: StoreSpec): Promise<TotalStore> {
   switch (spec.kind) {
     case "memory":
       return new MemoryStore();
     case "sqlite":
-      return SqliteStore.open(spec.path, { synchronous: spec.synchronous });
+      return await SqliteStore.open(spec.path, { synchronous: spec.synchronous });
     case "redis":
       return new RedisStore(spec.url, { prefix: spec.prefix });
   }

@@ -171,8 +171,8 @@ Deno.test("a store path deno was not given is one line saying which flags to add
 class CountedStore implements TotalStore {
   commits = 0;
   readonly #store: SqliteStore;
-  constructor(path: string) {
-    this.#store = SqliteStore.open(path);
+  constructor(store: SqliteStore) {
+    this.#store = store;
   }
   get name() {
     return this.#store.name;
@@ -194,7 +194,7 @@ class CountedStore implements TotalStore {
 
 Deno.test("numbers in flight share commits: 50 streams of 200 numbers take far fewer commits than numbers", async () => {
   await using dir = await tempDir();
-  const store = new CountedStore(`${dir.path}/sum.db`);
+  const store = new CountedStore(await SqliteStore.open(`${dir.path}/sum.db`));
   await using sum = await startSumServer({ store });
   using client = sumClient(sum.target);
   const streams = await Promise.all(
@@ -208,7 +208,7 @@ Deno.test("numbers in flight share commits: 50 streams of 200 numbers take far f
 
 Deno.test("on SQLite, a stream's numbers after a refused one are not applied, though read ahead", async () => {
   await using dir = await tempDir();
-  const store = SqliteStore.open(`${dir.path}/sum.db`);
+  const store = await SqliteStore.open(`${dir.path}/sum.db`);
   await using sum = await startSumServer({ store });
   using client = sumClient(sum.target);
   await client.Add({ num: INT32_MAX - 1 });
