@@ -87,6 +87,7 @@ export class RedisStore implements TotalStore {
   #available = false;
   /** Whether the listener was told the store is unreachable, and not yet that it is back. */
   #toldDown = false;
+  #warnedNoAof = false;
   /** Why the store was last found unreachable. */
   #lastFailure = "not connected yet";
   #closed = false;
@@ -107,8 +108,11 @@ export class RedisStore implements TotalStore {
       disableOfflineQueue: true,
       socket: { reconnectStrategy, connectTimeout: 2_000 },
     };
+    // The pings find a Redis that stopped answering without closing its
+    // connection; a ping answered again brings the store back.
     this.#commands = createClient({
       ...base,
+      pingInterval: 1_000,
       commandOptions: { timeout: options.timeoutMs ?? 3_000 },
     }) as Client;
     this.#tail = createClient(base) as Client;
@@ -116,6 +120,9 @@ export class RedisStore implements TotalStore {
       client.on("error", (error: Error) => this.#down(error.message));
     }
     this.#commands.on("ready", () => this.#setUp());
+    this.#commands.on("ping-interval", () => {
+      if (!this.#available && this.#commands.isReady) this.#setUp();
+    });
   }
 
   get total(): number {
@@ -214,7 +221,8 @@ export class RedisStore implements TotalStore {
     try {
       this.#sha = await this.#commands.scriptLoad(CHECKED_ADD);
       const persistence = await this.#commands.info("persistence");
-      if (/^aof_enabled:0/m.test(persistence)) {
+      if (/^aof_enabled:0/m.test(persistence) && !this.#warnedNoAof) {
+        this.#warnedNoAof = true;
         this.#listener.notice(
           `the Redis at ${this.name} has no append-only file (appendonly no): ` +
             "a restart of Redis would lose the total",

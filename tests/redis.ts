@@ -23,6 +23,10 @@ export interface TestRedis extends AsyncDisposable {
   stop(): Promise<void>;
   /** Starts it again on the same port and folder, after {@linkcode stop}. */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): its connections stay open and nothing answers. */
+  freeze(): void;
+  /** Lets it go on after {@linkcode freeze} (SIGCONT). */
+  thaw(): void;
 }
 
 async function spawn(port: number, dir: string, appendonly: boolean) {
@@ -72,6 +76,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     if (!running) return;
     const { process, exited } = running;
     running = undefined;
+    process.kill("SIGCONT");
     process.kill("SIGTERM");
     await exited;
   };
@@ -82,6 +87,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     async start() {
       running ??= await spawn(port, dir, appendonly);
     },
+    freeze: () => running?.process.kill("SIGSTOP"),
+    thaw: () => running?.process.kill("SIGCONT"),
     async [Symbol.asyncDispose]() {
       await stop();
       await Deno.remove(dir, { recursive: true });

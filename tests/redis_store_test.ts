@@ -179,6 +179,24 @@ Deno.test("Redis restarted (append-only file on): the total is kept, and a watch
   assert.deepEqual(watcher.seen, [7, 8, 10]);
 });
 
+Deno.test("a Redis that stops answering: NOT_SERVING, calls fail with UNAVAILABLE within a few seconds; once it answers, the server serves again", async () => {
+  await using redis = await startRedis();
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  await client.Add({ num: 2 });
+  redis.freeze();
+  const started = performance.now();
+  const error = await rejection(client.Add({ num: 1 }));
+  assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+  assert.match(error.details, /^the store redis:\/\/127\.0\.0\.1:\d+ /);
+  assert.ok(performance.now() - started < 5_000, "fails within a few seconds");
+  await health(server.target, "NOT_SERVING");
+  redis.thaw();
+  await health(server.target, "SERVING");
+  const { sum } = await client.Add({ num: 10 });
+  assert.ok(sum === 12 || sum === 13, `the add that timed out may or may not have applied: ${sum}`);
+});
+
 Deno.test("a Redis without an append-only file: the server warns in one line at start", async () => {
   await using redis = await startRedis({ appendonly: false });
   await using server = await startServerProgram(["--store", redis.url]);
