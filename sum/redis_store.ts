@@ -12,7 +12,10 @@ import {
 export interface RedisStoreOptions {
   /** Put before every key, so that several services can share one Redis. Default `sum:`. */
   prefix?: string;
-  /** How long a commit may wait for Redis before its call fails. Default 3000 ms. */
+  /**
+   * How long Redis may leave a connection without an answer before it is
+   * dropped (failing the calls that wait on it) and made again. Default 3000 ms.
+   */
   timeoutMs?: number;
 }
 
@@ -103,26 +106,22 @@ export class RedisStore implements TotalStore {
     const parsed = new URL(url);
     parsed.search = "";
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
+    // node-redis's command timeouts end only at the write: a command already
+    // sent to a Redis that stopped answering waits for ever. A socket timeout
+    // drops such a connection instead, failing what waits on it; the pings
+    // (and the tail's blocking reads, 1 s each) keep a healthy one busy.
+    const timeout = options.timeoutMs ?? 3_000;
     const base = {
       url: parsed.href,
       disableOfflineQueue: true,
-      socket: { reconnectStrategy, connectTimeout: 2_000 },
+      socket: { reconnectStrategy, connectTimeout: timeout, socketTimeout: timeout },
     };
-    // The pings find a Redis that stopped answering without closing its
-    // connection; a ping answered again brings the store back.
-    this.#commands = createClient({
-      ...base,
-      pingInterval: 1_000,
-      commandOptions: { timeout: options.timeoutMs ?? 3_000 },
-    }) as Client;
+    this.#commands = createClient({ ...base, pingInterval: 1_000 }) as Client;
     this.#tail = createClient(base) as Client;
     for (const client of [this.#commands, this.#tail]) {
       client.on("error", (error: Error) => this.#down(error.message));
     }
     this.#commands.on("ready", () => this.#setUp());
-    this.#commands.on("ping-interval", () => {
-      if (!this.#available && this.#commands.isReady) this.#setUp();
-    });
   }
 
   get total(): number {
