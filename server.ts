@@ -31,6 +31,13 @@ function callLogger(log: Logger) {
   };
 }
 
+/**
+ * A terminal's Ctrl-C reaches the server twice under `deno task`: from the
+ * terminal, and forwarded by `deno task` a moment later. A second SIGINT this
+ * soon after the first is that same Ctrl-C, not a deliberate second one.
+ */
+const SAME_CTRL_C_MS = 500;
+
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
 
 async function main(args: string[]): Promise<number> {
@@ -77,15 +84,16 @@ async function main(args: string[]): Promise<number> {
   }
   const { server, port } = started;
   const stopped = Promise.withResolvers<number>();
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = async (signal: Deno.Signal) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (signal === "SIGINT" && performance.now() - stoppingSince < SAME_CTRL_C_MS) return;
       log.log("warn", "cancelling the open calls now", { signal });
       await server.shutdown({ graceMs: 0 });
       await store.close();
       return stopped.resolve(0);
     }
-    stopping = true;
+    stoppingSince = performance.now();
     log.log("info", "shutting down", { signal, grace_s: graceMs / 1000 });
     const { forced } = await server.shutdown({ graceMs });
     await store.close();

@@ -1,6 +1,8 @@
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, protoPath } from "grpc-health-check";
+import { GrpcError } from "./error.ts";
 import type { GrpcServer } from "./server.ts";
+import { Status } from "./status.ts";
 
 /** The `grpc.health.v1` proto file, for reflection and clients. */
 export const HEALTH_PROTO: string = protoPath;
@@ -12,8 +14,8 @@ type WatchCall = ServerWritableStream<unknown, unknown>;
  * on `server`: SERVING for the whole server (`""`) and for each name in
  * `services`. The moment a graceful shutdown begins, every status turns
  * NOT_SERVING, so that load balancers drain the server before it goes, and
- * each open Watch ends after saying so, so that it does not hold the shutdown
- * up. Returns the implementation, to report other states.
+ * each open Watch ends after saying so, with `UNAVAILABLE: the server is
+ * shutting down`, so that it does not hold the shutdown up. Returns the implementation, to report other states.
  *
  * @example
  * ```ts ignore
@@ -40,7 +42,10 @@ export function addHealth(server: GrpcServer, services: string[]): HealthImpleme
   health.addToServer(tracking as Server);
   server.draining.addEventListener("abort", () => {
     for (const name of names) health.setStatus(name, "NOT_SERVING");
-    for (const call of watches) call.end();
+    // As the server's other streams end: UNAVAILABLE, which clients retry
+    // elsewhere, not OK, which says the watch is over for good.
+    const shuttingDown = new GrpcError(Status.UNAVAILABLE, "the server is shutting down");
+    for (const call of watches) call.emit("error", shuttingDown);
   });
   return health;
 }

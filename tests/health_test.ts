@@ -34,7 +34,7 @@ Deno.test("health reports SERVING for the server and for sum.SumService, NOT_FOU
   }
 });
 
-Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while calls still run", async () => {
+Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while calls still run, and its watches end UNAVAILABLE", async () => {
   await using sum = await startSumServer();
   const channel = createChannel(sum.target);
   using client = sumClient(sum.target);
@@ -42,13 +42,13 @@ Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while
     const statuses: string[] = [];
     const serving = Promise.withResolvers<void>();
     const notServing = Promise.withResolvers<void>();
-    const watching = (async () => {
+    const watching = rejection((async () => {
       for await (const { status } of createClient(Health, channel).Watch({ service: "" })) {
         statuses.push(status);
         if (status === "SERVING") serving.resolve();
         if (status === "NOT_SERVING") notServing.resolve();
       }
-    })().catch(() => {});
+    })());
     // An open SumServer call that outlives the start of the shutdown.
     const release = Promise.withResolvers<void>();
     const requests = async function* () {
@@ -63,7 +63,9 @@ Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while
     release.resolve();
     assert.deepEqual((await streaming).map((reply) => reply.sum), [1, 3]);
     assert.deepEqual(await shutdown, { forced: false }, "the health watch did not hold it up");
-    await watching;
+    const ended = await watching;
+    assert.ok(isGrpcError(ended, Status.UNAVAILABLE), `the watch ended with ${ended}`);
+    assert.equal(ended.details, "the server is shutting down");
     assert.deepEqual(statuses.slice(0, 2), ["SERVING", "NOT_SERVING"]);
   } finally {
     channel.close();

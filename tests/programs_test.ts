@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closedPort, startProgram, startServerProgram } from "./helpers.ts";
+import { closedPort, startProgram, startServerProgram, TextSink } from "./helpers.ts";
 
 Deno.test("server.ts and client.ts as real programs: echo 1 2 3 | client prints 1, 3, 6", async () => {
   await using server = await startServerProgram();
@@ -113,4 +113,43 @@ Deno.test("server --log-format json writes one JSON object per line; --log-level
   quiet.process.kill("SIGTERM");
   assert.equal(await quiet.exit(), 0);
   assert.equal(quiet.stderr.text, "");
+});
+
+Deno.test("one Ctrl-C in a terminal under deno task (SIGINT to the whole process group) shuts down gracefully: an open stream still finishes", async () => {
+  // setsid: a process group of its own, as a terminal gives a job.
+  const task = new Deno.Command("setsid", {
+    args: [Deno.execPath(), "task", "server", "--port", "0", "--store", "memory"],
+    cwd: new URL("../", import.meta.url),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const piped = Promise.all([task.stdout.pipeTo(stdout.stream), task.stderr.pipeTo(stderr.stream)]);
+  try {
+    await stdout.waitFor(/listening on \S+:\d+\n/);
+    const port = stdout.text.match(/listening on \S+:(\d+)/)![1];
+    await using client = await startProgram("client", ["--port", port]);
+    await client.write("1\n");
+    await client.stdout.waitFor(/^1\n$/);
+    Deno.kill(-task.pid, "SIGINT");
+    await stderr.waitFor(/ info shutting down signal=SIGINT/);
+    await client.write("2\n");
+    await client.stdout.waitFor(/^1\n3\n$/);
+    await client.closeStdin();
+    assert.equal(await client.exit(), 0);
+    assert.equal((await task.status).code, 0);
+    await piped;
+    assert.doesNotMatch(stderr.text, /cancelling the open calls now/);
+    assert.match(stderr.text, / info stopped\n$/);
+  } finally {
+    try {
+      Deno.kill(-task.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await task.status;
+    await piped;
+  }
 });
