@@ -17,6 +17,7 @@ import {
   fileFlag,
   hostPort,
   parseFlags,
+  parseHost,
   parsePort,
   UsageError,
 } from "./cli/flags.ts";
@@ -141,7 +142,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
       command === "add" ? "add takes one number" : `${command} takes no arguments`,
     );
   }
-  const target = hostPort(values.host, parsePort(values.port));
+  const target = hostPort(parseHost(values.host), parsePort(values.port));
   const channel = createChannel(target, { credentials: credentialsFrom(values) });
   const session = {
     client: createClient(SumService, channel),

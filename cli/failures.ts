@@ -1,8 +1,15 @@
 import { type GrpcError, Status } from "../lib/mod.ts";
 
-/** Whether a call failed because no connection to the server could be made. */
+import { lastGrpcError } from "./grpc_logs.ts";
+
+/**
+ * Whether a call failed because no connection to the server could be made
+ * (the name did not resolve, or nothing answered): then nothing was sent.
+ */
 export function isUnreachable(error: GrpcError): boolean {
-  return error.code === Status.UNAVAILABLE && error.details.startsWith("No connection");
+  return error.code === Status.UNAVAILABLE &&
+    (error.details.startsWith("No connection") ||
+      error.details.startsWith("Name resolution failed"));
 }
 
 /**
@@ -17,8 +24,17 @@ export function isUnreachable(error: GrpcError): boolean {
  */
 export function describeFailure(error: GrpcError, target: string): string {
   if (!isUnreachable(error)) return error.message;
+  const prefix = `cannot reach the server at ${target}`;
+  if (error.details.startsWith("Name resolution failed")) {
+    return `${prefix}: the name ${target.replace(/:\d+$/, "")} does not resolve`;
+  }
+  // grpc-js says "Last error: undefined" when its proxy failed, and logs why.
+  const proxy = lastGrpcError()?.match(/Failed to connect to proxy (\S+) with error (.*)/);
+  if (proxy && /Last error: undefined/.test(error.details)) {
+    return `${prefix} through the proxy ${proxy[1]}: ${proxy[2]}`;
+  }
   const reason = error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/);
-  return `cannot reach the server at ${target}: ${reason?.[1] ?? error.details}`;
+  return `${prefix}: ${reason?.[1] ?? error.details}`;
 }
 
 /**

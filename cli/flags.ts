@@ -113,6 +113,37 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
 }
 
 /**
+ * A host from the text of `--host`: a name, an IPv4 address, or an IPv6
+ * address, bracketed or not. A port or a scheme in it is a usage error that
+ * says what to write instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHost } from "./flags.ts";
+ * assert.equal(parseHost("::1"), "::1");
+ * assert.throws(() => parseHost("localhost:50051"), /write --host localhost --port 50051/);
+ * ```
+ */
+export function parseHost(text: string): string {
+  const withPort = text.match(/^(\[[^\]]*\]|[^:\[\]]*):(\d+)$/);
+  if (withPort) {
+    const host = withPort[1].replace(/^\[(.*)\]$/, "$1");
+    throw new UsageError(
+      `--host takes a host, not "${text}": write --host ${host} --port ${withPort[2]}`,
+    );
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw new UsageError(`--host takes a host, not a URL ("${text}")`);
+  }
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  if (bare === "" || /[\s/\\@?#\[\]]/.test(bare)) {
+    throw new UsageError(`--host must be a host name or an IP address, not "${text}"`);
+  }
+  return bare;
+}
+
+/**
  * A TCP port from its text: an integer from 0 to 65535.
  *
  * @example

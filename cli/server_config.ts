@@ -6,6 +6,7 @@ import {
   fileFlag,
   numberFlag,
   parseFlags,
+  parseHost,
   parsePort,
   UsageError,
 } from "./flags.ts";
@@ -146,7 +147,7 @@ export function serverConfig(
       : {}),
   };
   return {
-    host: values.host,
+    host: parseHost(values.host),
     port: parsePort(values.port),
     ...storeFrom(values.store, env("SUM_STORE")),
     graceMs,

@@ -76,7 +76,9 @@ const CHANNEL_DEFAULTS: ChannelOptions = { "grpc.per_rpc_retry_buffer_size": 16 
 
 /**
  * Opens a channel (a managed set of connections) to `address`, `host:port`.
- * Connects lazily, on the first call. Close it with `channel.close()`.
+ * Connects lazily, on the first call. Close it with `channel.close()`. A
+ * loopback address (`localhost`, `127.x.x.x`, `::1`) bypasses any HTTP proxy
+ * the environment names, unless `options` set `grpc.enable_http_proxy`.
  *
  * @example
  * ```ts
@@ -89,8 +91,23 @@ export function createChannel(address: string, options: CreateChannelOptions = {
   return new GrpcChannel(
     address,
     options.credentials ?? credentials.createInsecure(),
-    { ...CHANNEL_DEFAULTS, ...options.options },
+    { ...CHANNEL_DEFAULTS, ...(isLoopback(address) ? NO_PROXY : {}), ...options.options },
   );
+}
+
+/**
+ * A loopback target never goes through an HTTP proxy, as with grpc-go: a
+ * proxy cannot reach this machine's loopback, and grpc-js would send it there
+ * whenever `http_proxy` or `https_proxy` is set.
+ */
+const NO_PROXY: ChannelOptions = { "grpc.enable_http_proxy": 0 };
+
+function isLoopback(address: string): boolean {
+  const host = address.replace(/^dns:(\/\/[^/]*\/)?/, "").replace(/:\d+$/, "").replace(
+    /^\[(.*)\]$/,
+    "$1",
+  );
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /**

@@ -173,6 +173,29 @@ Deno.test("client fails fast with one clear line when no server listens", async 
   assert.deepEqual(run.stderr.slice(1), ["nothing was applied"]);
 });
 
+Deno.test("a name that does not resolve: the client says so, and that nothing was applied", async () => {
+  const run = await runClientOn("nosuchhost.invalid:50051", [], { stdin: textStream("1 2\n") });
+  assert.equal(run.status, 1);
+  assert.deepEqual(run.stderr, [
+    "error: cannot reach the server at nosuchhost.invalid:50051: the name nosuchhost.invalid does not resolve",
+    "nothing was applied",
+  ]);
+});
+
+Deno.test("--host with a port in it says what to write instead", async () => {
+  const run = await runClientOn(`localhost:${closedPort()}`, [
+    "--host",
+    "localhost:50051",
+    "add",
+    "1",
+  ]);
+  assert.equal(run.status, 2);
+  assert.deepEqual(run.stderr, [
+    'error: --host takes a host, not "localhost:50051": write --host localhost --port 50051',
+    "run with --help for usage",
+  ]);
+});
+
 Deno.test("client usage errors exit 2 with one line and a hint; --help prints usage", async () => {
   const target = `localhost:${closedPort()}`;
   for (const args of [["frobnicate"], ["--port", "99999"], ["--nope"], ["watch", "extra"]]) {

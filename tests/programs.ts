@@ -83,6 +83,8 @@ export interface StartOptions {
    * it). Default: the root.
    */
   cwd?: string;
+  /** Environment variables to set besides those of the tests. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -105,6 +107,7 @@ export async function startProgram(
   const process = new Deno.Command(Deno.execPath(), {
     args: [...await argsFrom(task, options.cwd), ...args],
     cwd: options.cwd ?? root,
+    env: options.env,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

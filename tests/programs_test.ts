@@ -153,3 +153,24 @@ Deno.test("one Ctrl-C in a terminal under deno task (SIGINT to the whole process
     await piped;
   }
 });
+
+Deno.test("with http_proxy set, a loopback server is reached directly, and a proxy that fails is named", async () => {
+  await using server = await startServerProgram(["--store", "memory"]);
+  const port = server.target.split(":").at(-1)!;
+  const proxyPort = closedPort();
+  const env = { http_proxy: `http://127.0.0.1:${proxyPort}`, https_proxy: "" };
+  await using direct = await startProgram("client", ["--port", port, "add", "1"], { env });
+  assert.equal(await direct.exit(), 0, direct.stderr.text);
+  assert.equal(direct.stdout.text, "1\n");
+  await using proxied = await startProgram(
+    "client",
+    ["--host", "example.com", "--port", port, "add", "1"],
+    { env },
+  );
+  assert.equal(await proxied.exit(), 1);
+  assert.equal(
+    proxied.stderr.text,
+    `error: cannot reach the server at example.com:${port} through the proxy 127.0.0.1:${proxyPort}: ` +
+      `connect ECONNREFUSED 127.0.0.1:${proxyPort}\nnothing was applied\n`,
+  );
+});
