@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type CallSummary, serverCredentials, Status, statusName } from "./lib/mod.ts";
+import {
+  type CallSummary,
+  serverCredentials,
+  Status,
+  statusName,
+  TlsOptionsError,
+} from "./lib/mod.ts";
 import { hostPort, parsedOrStatus } from "./cli/flags.ts";
 import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
@@ -48,6 +54,16 @@ async function main(args: string[]): Promise<number> {
   if (typeof config === "number") return config;
   const { host, graceMs, tls } = config;
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  let credentials;
+  try {
+    credentials = tls && serverCredentials(tls);
+  } catch (error) {
+    if (!(error instanceof TlsOptionsError)) throw error;
+    console.error(
+      `error: cannot serve TLS with --tls-cert, --tls-key and --client-ca: ${error.message}`,
+    );
+    return 1;
+  }
   let store;
   try {
     store = await openStore(config.store);
@@ -68,7 +84,7 @@ async function main(args: string[]): Promise<number> {
       onStoreNotice: (message) => log.log("warn", message, { store: store.name }),
       host,
       port: config.port,
-      credentials: tls && serverCredentials(tls),
+      credentials,
       options: config.options,
       onCallStart: log.enabled("debug")
         ? ({ method, peer }) => log.log("debug", "call started", { method, peer })

@@ -1,5 +1,6 @@
 import "./ip_servername.ts";
 import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 
 /** PEM text or bytes. */
 export type Pem = string | Uint8Array;
@@ -16,8 +17,35 @@ export interface ServerTlsOptions {
   clientCa?: Pem;
 }
 
+/** TLS options a server cannot serve with; the message says which part is wrong. */
+export class TlsOptionsError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsOptionsError";
+  }
+}
+
+function certificate(value: Pem, what: string): X509Certificate {
+  try {
+    return new X509Certificate(pem(value));
+  } catch {
+    throw new TlsOptionsError(`${what} is not a PEM certificate`);
+  }
+}
+
+function privateKey(value: Pem): KeyObject {
+  try {
+    return createPrivateKey(pem(value));
+  } catch {
+    throw new TlsOptionsError("the private key is not a PEM private key");
+  }
+}
+
 /**
- * TLS credentials for a server.
+ * TLS credentials for a server. The certificate, the key and the client CA
+ * are checked here: files that are not PEM, or a key that is not the
+ * certificate's, throw a {@linkcode TlsOptionsError} at once, where grpc-js
+ * would accept them and then fail every handshake.
  *
  * Without `clientCa`, grpc-js would fill the context's CA list from the
  * default roots (`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`), and Deno 2.8.3 sends
@@ -32,6 +60,10 @@ export interface ServerTlsOptions {
  */
 export function serverCredentials(options: ServerTlsOptions): ServerCredentials {
   const { cert, key, clientCa } = options;
+  if (!certificate(cert, "the certificate").checkPrivateKey(privateKey(key))) {
+    throw new TlsOptionsError("the private key does not belong to the certificate");
+  }
+  if (clientCa !== undefined) certificate(clientCa, "the client CA");
   return ServerCredentials.createSsl(
     clientCa === undefined ? Buffer.alloc(0) : pem(clientCa),
     [{ cert_chain: pem(cert), private_key: pem(key) }],

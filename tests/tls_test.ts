@@ -113,3 +113,47 @@ Deno.test("server warns when it serves plaintext beyond loopback", async () => {
   await local.stderr.waitFor(/info serving /);
   assert.doesNotMatch(local.stderr.text, /warn/);
 });
+
+Deno.test("server.ts refuses at start, in one line, a key that is not its certificate's, or files that are not PEM", async () => {
+  await using certs = await makeCertificates();
+  const cases: Array<[string[], string]> = [
+    [
+      ["--tls-cert", certs.server.cert, "--tls-key", certs.client.key],
+      "the private key does not belong to the certificate",
+    ],
+    [
+      ["--tls-cert", certs.server.key, "--tls-key", certs.server.key],
+      "the certificate is not a PEM certificate",
+    ],
+    [
+      ["--tls-cert", certs.server.cert, "--tls-key", certs.server.cert],
+      "the private key is not a PEM private key",
+    ],
+    [
+      [
+        "--tls-cert",
+        certs.server.cert,
+        "--tls-key",
+        certs.server.key,
+        "--client-ca",
+        certs.server.key,
+      ],
+      "the client CA is not a PEM certificate",
+    ],
+  ];
+  for (const [args, reason] of cases) {
+    await using server = await startProgram("server", [
+      "--port",
+      "0",
+      "--store",
+      "memory",
+      ...args,
+    ]);
+    assert.equal(await server.exit(), 1, args.join(" "));
+    const flags = args.includes("--client-ca")
+      ? "--tls-cert, --tls-key and --client-ca"
+      : "--tls-cert and --tls-key";
+    assert.equal(server.stderr.text, `error: cannot serve TLS with ${flags}: ${reason}\n`);
+    assert.equal(server.stdout.text, "");
+  }
+});
