@@ -59,9 +59,10 @@ async function main(args: string[]): Promise<number> {
     credentials = tls && serverCredentials(tls);
   } catch (error) {
     if (!(error instanceof TlsOptionsError)) throw error;
-    console.error(
-      `error: cannot serve TLS with --tls-cert, --tls-key and --client-ca: ${error.message}`,
-    );
+    const flags = tls?.clientCa
+      ? "--tls-cert, --tls-key and --client-ca"
+      : "--tls-cert and --tls-key";
+    console.error(`error: cannot serve TLS with ${flags}: ${error.message}`);
     return 1;
   }
   let store;
