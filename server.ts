@@ -87,6 +87,8 @@ async function main(args: string[]): Promise<number> {
       port: config.port,
       credentials,
       options: config.options,
+      maxConnectionAgeMs: config.maxConnectionAgeMs,
+      maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
       onCallStart: log.enabled("debug")
         ? ({ method, peer }) => log.log("debug", "call started", { method, peer })
         : undefined,

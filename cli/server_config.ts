@@ -46,6 +46,9 @@ Options:
                               time (default: 20)
   --max-connection-age SECONDS  ask clients to reconnect after this long, for
                               load balancing (default: 0, never)
+  --max-connection-age-grace SECONDS  then how long calls open on the
+                              connection may still run before they end with
+                              UNAVAILABLE, which clients retry (default: 5)
   --log-level LEVEL           debug, info, warn or error (default: info)
   --log-format FORMAT         text or json (default: text)
   -h, --help                  show this help`;
@@ -59,6 +62,10 @@ export interface ServerConfig {
   /** The store's URL as given, for messages. */
   storeUrl: string;
   graceMs: number;
+  /** Connections end after this long (0: never)… */
+  maxConnectionAgeMs: number;
+  /** …and their calls this long after that. */
+  maxConnectionAgeGraceMs: number;
   tls?: ServerTlsOptions;
   /** grpc-js server options carrying the limits. */
   options: ServerOptions;
@@ -78,6 +85,7 @@ const serverFlags = {
   keepalive: { type: "string", default: "60" },
   "keepalive-timeout": { type: "string", default: "20" },
   "max-connection-age": { type: "string", default: "0" },
+  "max-connection-age-grace": { type: "string", default: "5" },
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "text" },
 } as const;
@@ -128,7 +136,6 @@ export function serverConfig(
   const seconds = (name: keyof typeof values, max = DAY) =>
     numberFlag(`--${name}`, String(values[name]), { min: 0, max }) * 1000;
   const graceMs = seconds("grace");
-  const maxAgeMs = seconds("max-connection-age");
   const options: ServerOptions = {
     "grpc.max_receive_message_length": numberFlag(
       "--max-message-bytes",
@@ -142,15 +149,14 @@ export function serverConfig(
     }),
     "grpc.keepalive_time_ms": seconds("keepalive") || 2 ** 31 - 1,
     "grpc.keepalive_timeout_ms": seconds("keepalive-timeout"),
-    ...(maxAgeMs > 0
-      ? { "grpc.max_connection_age_ms": maxAgeMs, "grpc.max_connection_age_grace_ms": graceMs }
-      : {}),
   };
   return {
     host: parseHost(values.host),
     port: parsePort(values.port),
     ...storeFrom(values.store, env("SUM_STORE")),
     graceMs,
+    maxConnectionAgeMs: seconds("max-connection-age"),
+    maxConnectionAgeGraceMs: seconds("max-connection-age-grace"),
     tls: tlsFrom(values),
     options,
     logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),

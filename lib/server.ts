@@ -13,6 +13,8 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
+import type { ServerHttp2Session } from "node:http2";
+import { limitAge } from "./connection_age.ts";
 import type { Readable, Writable } from "node:stream";
 import "./deno_http2_writes.ts";
 import { GrpcError } from "./error.ts";
@@ -83,6 +85,15 @@ export interface GrpcServerOptions {
    * client that stops reading would grow the server's memory without bound.
    */
   maxUnsentBytes?: number;
+  /**
+   * Ends connections this old, as grpc-go's `MaxConnectionAge` does, so that
+   * clients rebalance: a GOAWAY, then `maxConnectionAgeGraceMs` (default
+   * 5,000) for the calls open on the connection, then `UNAVAILABLE: the
+   * connection reached its maximum age` for those still open. Default: never.
+   */
+  maxConnectionAgeMs?: number;
+  /** See {@linkcode GrpcServerOptions.maxConnectionAgeMs}. */
+  maxConnectionAgeGraceMs?: number;
   /** Called as each call starts, with its method and peer. */
   onCallStart?: (call: { method: string; peer: string }) => void;
   /** Called once per call, when its status is sent or it is cancelled. */
@@ -237,6 +248,11 @@ class ServerCall {
 
   get maxUnsentBytes(): number | undefined {
     return this.#options.maxUnsentBytes;
+  }
+
+  /** The HTTP/2 session the call is on, if it can be found. */
+  get session(): unknown {
+    return transportOf(this.#call)?.session;
   }
 
   /** Marks the status as sent; false if the call had already ended. */
@@ -497,15 +513,24 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
  */
 const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
 
+type Http2Servers = Map<EventEmitter, { sessions?: Set<{ destroy(): void }> }>;
+
+/** grpc-js's HTTP/2 servers, with their sessions, read through grpc-js internals. */
+function http2Servers(server: RawServer): Http2Servers {
+  return (server as unknown as { http2Servers?: Http2Servers }).http2Servers ?? new Map();
+}
+
+/** The `node:http2` servers a grpc-js server listens with, one per bound address. */
+function http2ServersOf(server: RawServer): EventEmitter[] {
+  return [...http2Servers(server).keys()];
+}
+
 /**
- * The open connections of a grpc-js server, read through grpc-js internals
- * (the sessions it keeps per HTTP/2 server, as its own `drain` reads them).
+ * The open connections of a grpc-js server (the sessions it keeps per HTTP/2
+ * server, as its own `drain` reads them).
  */
 function connectionsOf(server: RawServer): Array<{ destroy(): void }> {
-  const internals = server as unknown as {
-    http2Servers?: Map<unknown, { sessions?: Set<{ destroy(): void }> }>;
-  };
-  return [...internals.http2Servers?.values() ?? []].flatMap((entry) => [...entry.sessions ?? []]);
+  return [...http2Servers(server).values()].flatMap((entry) => [...entry.sessions ?? []]);
 }
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
@@ -558,6 +583,8 @@ export class GrpcServer {
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
   readonly #open = new Set<ServerCall>();
+  /** The HTTP/2 servers whose sessions are aged out already. */
+  readonly #aging = new WeakSet<object>();
 
   constructor(options: GrpcServerOptions = {}) {
     this.#options = options;
@@ -593,14 +620,34 @@ export class GrpcServer {
   }
 
   /** Starts listening; resolves to the bound port (the chosen one if `port` is 0). */
-  listen(options: ListenOptions = {}): Promise<number> {
+  async listen(options: ListenOptions = {}): Promise<number> {
     const { host = "localhost", port = 0, credentials = Credentials.createInsecure() } = options;
-    return new Promise((resolve, reject) => {
+    const bound = await new Promise<number>((resolve, reject) => {
       this.#raw.bindAsync(hostPort(host, port), credentials, (error, bound) => {
         if (error) reject(error);
         else resolve(bound);
       });
     });
+    const ageMs = this.#options.maxConnectionAgeMs;
+    if (ageMs) {
+      const age = { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 };
+      for (const http2Server of http2ServersOf(this.#raw)) {
+        if (this.#aging.has(http2Server)) continue;
+        this.#aging.add(http2Server);
+        http2Server.on(
+          "session",
+          (session: ServerHttp2Session) => limitAge(session, age, (s) => this.#endCallsOn(s)),
+        );
+      }
+    }
+    return bound;
+  }
+
+  /** Ends the calls open on `session` with UNAVAILABLE; resolves once their statuses are out. */
+  async #endCallsOn(session: unknown): Promise<void> {
+    const aged = new GrpcError(Status.UNAVAILABLE, "the connection reached its maximum age");
+    const calls = [...this.#open].filter((call) => call.session === session);
+    await within(STATUS_FLUSH_MS, Promise.all(calls.map((call) => call.end(aged))), undefined);
   }
 
   /**

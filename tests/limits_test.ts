@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Client as RawClient, credentials, type ServiceError } from "@grpc/grpc-js";
-import { isGrpcError, Status } from "../lib/mod.ts";
+import { type CallSummary, isGrpcError, Status } from "../lib/mod.ts";
 import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
 
 /** Sends `bytes` as the request of the unary Add, bypassing serialization. */
@@ -82,7 +82,8 @@ Deno.test("keepalive pings keep an idle stream open", async () => {
 
 Deno.test("with a maximum connection age, clients keep working across reconnections", async () => {
   await using sum = await startSumServer({
-    options: { "grpc.max_connection_age_ms": 200, "grpc.max_connection_age_grace_ms": 1_000 },
+    maxConnectionAgeMs: 200,
+    maxConnectionAgeGraceMs: 1_000,
   });
   using client = sumClient(sum.target);
   for (let i = 1; i <= 8; i++) {
@@ -90,4 +91,33 @@ Deno.test("with a maximum connection age, clients keep working across reconnecti
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.deepEqual((await collect(client.SumServer([{ num: 1 }]))).map((r) => r.sum), [9]);
+});
+
+Deno.test("with a maximum connection age, a stream still open when the grace ends gets UNAVAILABLE, which clients retry, and is logged so", async () => {
+  const ended = Promise.withResolvers<CallSummary>();
+  await using sum = await startSumServer({
+    maxConnectionAgeMs: 300,
+    maxConnectionAgeGraceMs: 300,
+    onCallEnd: (summary) => {
+      if (summary.method.endsWith("/SumServer")) ended.resolve(summary);
+    },
+  });
+  using client = sumClient(sum.target);
+  const release = Promise.withResolvers<void>();
+  async function* requests() {
+    yield { num: 1 };
+    await release.promise;
+  }
+  const replies: number[] = [];
+  const error = await rejection((async () => {
+    for await (const { sum } of client.SumServer(requests())) replies.push(sum);
+  })());
+  release.resolve();
+  assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+  assert.equal(error.details, "the connection reached its maximum age");
+  assert.deepEqual(replies, [1]);
+  const summary = await ended.promise;
+  assert.equal(summary.code, Status.UNAVAILABLE);
+  assert.equal(summary.details, "the connection reached its maximum age");
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 2 }, "the client goes on, reconnected");
 });
