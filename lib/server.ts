@@ -14,7 +14,7 @@ import {
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import type { ServerHttp2Session } from "node:http2";
-import { limitAge } from "./connection_age.ts";
+import { limitAge, limitHandshake } from "./connections.ts";
 import type { Readable, Writable } from "node:stream";
 import "./deno_http2_writes.ts";
 import { GrpcError } from "./error.ts";
@@ -94,6 +94,11 @@ export interface GrpcServerOptions {
   maxConnectionAgeMs?: number;
   /** See {@linkcode GrpcServerOptions.maxConnectionAgeMs}. */
   maxConnectionAgeGraceMs?: number;
+  /**
+   * How long a new connection may take to send its HTTP/2 preface before it
+   * is closed (default 10,000 ms).
+   */
+  handshakeTimeoutMs?: number;
   /** Called as each call starts, with its method and peer. */
   onCallStart?: (call: { method: string; peer: string }) => void;
   /** Called once per call, when its status is sent or it is cancelled. */
@@ -203,6 +208,8 @@ class ServerCall {
     this.#started = options.onCallEnd ? performance.now() : 0;
     open.add(this);
     this.context = new Context(call, this);
+    // Read now for the summary: once the client has gone, grpc-js says "unknown".
+    if (options.onCallEnd) void this.context.peer;
     options.onCallStart?.({ method: this.context.method, peer: this.context.peer });
     // grpc-js also emits 'cancelled' after a call ends normally: only a
     // 'cancelled' before this side has sent its status is a cancellation.
@@ -583,8 +590,8 @@ export class GrpcServer {
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
   readonly #open = new Set<ServerCall>();
-  /** The HTTP/2 servers whose sessions are aged out already. */
-  readonly #aging = new WeakSet<object>();
+  /** The HTTP/2 servers whose sessions are limited already. */
+  readonly #watched = new WeakSet<object>();
 
   constructor(options: GrpcServerOptions = {}) {
     this.#options = options;
@@ -629,16 +636,17 @@ export class GrpcServer {
       });
     });
     const ageMs = this.#options.maxConnectionAgeMs;
-    if (ageMs) {
-      const age = { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 };
-      for (const http2Server of http2ServersOf(this.#raw)) {
-        if (this.#aging.has(http2Server)) continue;
-        this.#aging.add(http2Server);
-        http2Server.on(
-          "session",
-          (session: ServerHttp2Session) => limitAge(session, age, (s) => this.#endCallsOn(s)),
-        );
-      }
+    const age = ageMs
+      ? { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 }
+      : undefined;
+    const handshakeMs = this.#options.handshakeTimeoutMs ?? 10_000;
+    for (const http2Server of http2ServersOf(this.#raw)) {
+      if (this.#watched.has(http2Server)) continue;
+      this.#watched.add(http2Server);
+      http2Server.on("session", (session: ServerHttp2Session) => {
+        limitHandshake(session, handshakeMs);
+        if (age) limitAge(session, age, (aged) => this.#endCallsOn(aged));
+      });
     }
     return bound;
   }

