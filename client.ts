@@ -70,6 +70,8 @@ export interface ClientIO {
 interface Session {
   client: Client<SumMethods>;
   target: string;
+  /** Whether it connects with TLS. */
+  tls: boolean;
   out: LineWriter;
   err: LineWriter;
   signal: AbortSignal;
@@ -143,10 +145,12 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     );
   }
   const target = hostPort(parseHost(values.host), parsePort(values.port));
-  const channel = createChannel(target, { credentials: credentialsFrom(values) });
+  const credentials = credentialsFrom(values);
+  const channel = createChannel(target, { credentials });
   const session = {
     client: createClient(SumService, channel),
     target,
+    tls: credentials !== undefined,
     out,
     err,
     signal: io.signal,
@@ -315,7 +319,7 @@ function failure(session: Session, error: unknown, progress: string[]): number {
   if (!(error instanceof GrpcError)) throw error;
   const { err, target } = session;
   if (isUnreachable(error)) {
-    err.line(`error: ${describeFailure(error, target)}`);
+    err.line(`error: ${describeFailure(error, target, { tls: session.tls })}`);
     err.line("nothing was applied");
     return 1;
   }

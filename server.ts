@@ -93,6 +93,8 @@ async function main(args: string[]): Promise<number> {
         ? ({ method, peer }) => log.log("debug", "call started", { method, peer })
         : undefined,
       onCallEnd: callLogger(log),
+      onHandshakeFailure: ({ peer, reason }) =>
+        log.log("warn", "TLS handshake failed", { peer, reason }),
       onUnexpectedError: (error, method) =>
         log.log("error", "handler failed", { method, error: String(error) }),
     });

@@ -22,7 +22,11 @@ export function isUnreachable(error: GrpcError): boolean {
  * // "cannot reach the server at localhost:50051: connect ECONNREFUSED 127.0.0.1:50051"
  * ```
  */
-export function describeFailure(error: GrpcError, target: string): string {
+export function describeFailure(
+  error: GrpcError,
+  target: string,
+  { tls = false }: { tls?: boolean } = {},
+): string {
   if (!isUnreachable(error)) return error.message;
   const prefix = `cannot reach the server at ${target}`;
   if (error.details.startsWith("Name resolution failed")) {
@@ -33,8 +37,31 @@ export function describeFailure(error: GrpcError, target: string): string {
   if (proxy && /Last error: undefined/.test(error.details)) {
     return `${prefix} through the proxy ${proxy[1]}: ${proxy[2]}`;
   }
-  const reason = error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/);
-  return `${prefix}: ${reason?.[1] ?? error.details}`;
+  const reason =
+    error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/)?.[1] ??
+      error.details;
+  // A plaintext client at a TLS server only learns that the connection failed.
+  if (!tls && /^Failed to connect \(/.test(reason)) {
+    return `${prefix}: the connection failed at once: is the server serving TLS (then use --tls or --ca)?`;
+  }
+  return `${prefix}: ${tlsCause(reason) ?? reason}`;
+}
+
+/** What a TLS failure means to the user, where grpc-js's words do not say it. */
+function tlsCause(reason: string): string | undefined {
+  if (
+    /unable to verify|self[- ]signed|unable to get (local )?issuer|certificate has expired/.test(
+      reason,
+    )
+  ) {
+    return `the server's certificate is not trusted (${reason}); --ca names the CA to trust`;
+  }
+  const altName = reason.match(/ERR_TLS_CERT_ALTNAME_INVALID\]: (.*)/)?.[1];
+  if (altName) return `the server's certificate is not for this host (${altName})`;
+  if (/wrong version number/.test(reason)) {
+    return `the server does not speak TLS (${reason}): is it serving plaintext?`;
+  }
+  return undefined;
 }
 
 /**

@@ -99,6 +99,12 @@ export interface GrpcServerOptions {
    * is closed (default 10,000 ms).
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Called when a client's TLS handshake fails (it does not trust the
+   * server's certificate, speaks plaintext, or has no acceptable client
+   * certificate), with its address and the reason.
+   */
+  onHandshakeFailure?: (failure: { peer: string; reason: string }) => void;
   /** Called as each call starts, with its method and peer. */
   onCallStart?: (call: { method: string; peer: string }) => void;
   /** Called once per call, when its status is sent or it is cancelled. */
@@ -520,6 +526,19 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
  */
 const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
 
+/** A TLS socket as `tlsClientError` gives it. */
+interface PeerSocket {
+  remoteAddress?: string;
+  remotePort?: number;
+  /** Deno 2.8.3 leaves the address on the TCP socket under the TLS one. */
+  _parent?: PeerSocket;
+}
+
+function peerOf(socket: PeerSocket | undefined): string {
+  const { remoteAddress, remotePort } = socket?.remoteAddress ? socket : socket?._parent ?? {};
+  return remoteAddress === undefined ? "unknown" : hostPort(remoteAddress, remotePort ?? 0);
+}
+
 type Http2Servers = Map<EventEmitter, { sessions?: Set<{ destroy(): void }> }>;
 
 /** grpc-js's HTTP/2 servers, with their sessions, read through grpc-js internals. */
@@ -643,6 +662,9 @@ export class GrpcServer {
     for (const http2Server of http2ServersOf(this.#raw)) {
       if (this.#watched.has(http2Server)) continue;
       this.#watched.add(http2Server);
+      http2Server.on("tlsClientError", (error: Error, socket: PeerSocket) => {
+        this.#options.onHandshakeFailure?.({ peer: peerOf(socket), reason: error.message });
+      });
       http2Server.on("session", (session: ServerHttp2Session) => {
         limitHandshake(session, handshakeMs);
         if (age) limitAge(session, age, (aged) => this.#endCallsOn(aged));

@@ -28,18 +28,69 @@ Deno.test("TLS: a client trusting the server's CA is served, by host name and by
   assert.equal(sum.total.value, 2);
 });
 
-Deno.test("TLS: a client that does not trust the server's certificate, or speaks plaintext, is refused", async () => {
+Deno.test("TLS: a client that does not trust the server's certificate, or speaks plaintext, is refused, and told which", async () => {
   await using certs = await makeCertificates();
   await using sum = await tlsServer(certs);
   const systemRoots = await runClientOn(sum.target, ["--tls", "add", "1"]);
   assert.equal(systemRoots.status, 1);
   assert.match(
     systemRoots.stderr[0],
-    /^error: cannot reach the server at localhost:\d+: .*certificate/,
+    /^error: cannot reach the server at localhost:\d+: the server's certificate is not trusted \(.+\); --ca names the CA to trust$/,
   );
   const plaintext = await runClientOn(sum.target, ["add", "1"]);
   assert.equal(plaintext.status, 1);
+  assert.match(plaintext.stderr[0], /: the connection failed at once: is the server serving TLS/);
   assert.equal(sum.total.value, 0);
+});
+
+Deno.test("TLS: the client names a certificate for another host, and a server that speaks plaintext", async () => {
+  await using certs = await makeCertificates();
+  await using tls = await startSumServer({
+    host: "0.0.0.0",
+    credentials: serverCredentials({ cert: read(certs.server.cert), key: read(certs.server.key) }),
+  });
+  const other = await runClientOn(`127.0.0.2:${portOf(tls.target)}`, [
+    "--ca",
+    certs.ca,
+    "add",
+    "1",
+  ]);
+  assert.equal(other.status, 1);
+  assert.match(
+    other.stderr[0],
+    /: the server's certificate is not for this host \(.*127\.0\.0\.2 is not in the cert's list/,
+  );
+  await using plain = await startSumServer();
+  const run = await runClientOn(plain.target, ["--ca", certs.ca, "add", "1"]);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr[0], /: the server does not speak TLS \(.+\): is it serving plaintext\?$/);
+  assert.deepEqual(run.stderr.slice(1), ["nothing was applied"]);
+});
+
+Deno.test("server.ts logs each failed TLS handshake with the client's address and the reason", async () => {
+  await using certs = await makeCertificates();
+  await using server = await startProgram("server", [
+    "--port",
+    "0",
+    "--store",
+    "memory",
+    "--tls-cert",
+    certs.server.cert,
+    "--tls-key",
+    certs.server.key,
+  ]);
+  await server.stdout.waitFor(/listening on \S+:\d+\n/);
+  const target = server.stdout.text.match(/listening on (\S+:\d+)/)![1];
+  await runClientOn(target, ["add", "1"]);
+  await runClientOn(target, ["--tls", "add", "1"]);
+  await server.stderr.waitFor(/(TLS handshake failed.*\n[^]*){2}/, 10_000);
+  const failures = server.stderr.lines.filter((line) => line.includes("TLS handshake failed"));
+  assert.equal(failures.length, 2);
+  for (const line of failures) {
+    assert.match(line, / warn TLS handshake failed peer=127\.0\.0\.1:\d+ reason=".+"$/);
+  }
+  assert.match(failures.join("\n"), /wrong version number/);
+  assert.match(failures.join("\n"), /UnknownCA|unknown ca/i);
 });
 
 Deno.test("mutual TLS: only a client with a certificate from the client CA is served", async () => {
