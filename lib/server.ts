@@ -17,6 +17,7 @@ import type { ServerHttp2Session } from "node:http2";
 import { limitAge, limitHandshake } from "./connections.ts";
 import type { Readable, Writable } from "node:stream";
 import "./deno_http2_writes.ts";
+import "./deno_http2_teardown.ts";
 import { GrpcError } from "./error.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
 import type { Source } from "./client.ts";
