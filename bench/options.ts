@@ -2,7 +2,15 @@ import { dirname, resolve } from "node:path";
 import { choiceFlag, numberFlag, parseFlags, UsageError } from "../cli/flags.ts";
 
 /** The measurements `--only` can pick, in the order the bench runs them. */
-export const MEASUREMENT_IDS = ["pipelined", "pingpong", "fanin", "unary", "idle", "e2e"] as const;
+export const MEASUREMENT_IDS = [
+  "pipelined",
+  "pingpong",
+  "fanin",
+  "unary",
+  "idle",
+  "churn",
+  "e2e",
+] as const;
 
 /** One of {@linkcode MEASUREMENT_IDS}. */
 export type MeasurementId = typeof MEASUREMENT_IDS[number];

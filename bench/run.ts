@@ -105,7 +105,7 @@ const contenders: Contender[] = [
       const store = freshRedis();
       return replicas([() => sumServer(store), () => sumServer(store)]);
     },
-    skips: { idle: "its memory is two processes'" },
+    skips: { idle: "its memory is two processes'", churn: "its memory is two processes'" },
   },
   { name: "grpc-go", start: () => startServer(goServer, ["-port", "0"]) },
   {
@@ -121,7 +121,10 @@ const contenders: Contender[] = [
     name: "Python threads",
     // The tutorial's servicer and thread pool, plus an Add in the same style.
     start: () => startServer(python, [...withStubs, path("python/threads_server.py"), "0"]),
-    skips: { idle: "it serves 10 streams at once (its thread pool)" },
+    skips: {
+      idle: "it serves 10 streams at once (its thread pool)",
+      churn: "it serves 10 streams at once (its thread pool)",
+    },
   },
   {
     name: "Python aio",
@@ -138,6 +141,8 @@ interface Measurement {
 }
 
 const count = (n: number) => String(Math.round(n * scale));
+/** Connections churned before the first and the last memory reading. */
+const churnCounts = [2_000, 10_000].map((n) => Math.round(n * scale));
 
 const measurements: Measurement[] = [
   {
@@ -176,6 +181,24 @@ const measurements: Measurement[] = [
     title: "e. memory, 1,000 idle streams / 10 conns",
     args: ["-mode", "idle", "-streams", "1000", "-conns", "10"],
     metrics: [{ key: "kib_per_stream", label: "KiB/stream", higherIsBetter: false }],
+  },
+  {
+    id: "churn",
+    title: "g. memory after churned connections",
+    args: ["-mode", "churn", "-conns", "200"],
+    metrics: [
+      {
+        key: "rss_mib_first",
+        label: `RSS MiB after ${churnCounts[0].toLocaleString("en")}`,
+        higherIsBetter: false,
+      },
+      {
+        key: "rss_mib_last",
+        label: `RSS MiB after ${churnCounts[1].toLocaleString("en")}`,
+        higherIsBetter: false,
+      },
+      { key: "growth", label: "growth, last / first", higherIsBetter: false },
+    ],
   },
 ];
 
@@ -228,6 +251,30 @@ async function idleStreams(loadgen: string, pid: number, target: string): Promis
   return { kib_per_stream: (after.rssKiB - before.rssKiB) / 1000 };
 }
 
+/**
+ * Memory after connections made and ended (finished, cancelled, dropped):
+ * RSS after the first count, after the last, and how much it grew between.
+ * A server that keeps nothing of closed connections stays flat.
+ */
+async function churnedConnections(loadgen: string, pid: number, target: string): Promise<Result> {
+  const args = measurements.find((m) => m.id === "churn")!.args;
+  const churn = async (n: number) => {
+    const { errors } = JSON.parse(
+      await run(loadgen, ["-target", target, ...args, "-n", String(n)]),
+    );
+    if (errors > 0) throw new Error(`${errors} of ${n} churned connections failed`);
+  };
+  await churn(churnCounts[0]);
+  const first = await memoryOf(pid);
+  await churn(churnCounts[1] - churnCounts[0]);
+  const last = await memoryOf(pid);
+  return {
+    rss_mib_first: first.rssKiB / 1024,
+    rss_mib_last: last.rssKiB / 1024,
+    growth: last.rssKiB / first.rssKiB,
+  };
+}
+
 /** Measurements that did not finish, by contender, with the load generator's reason. */
 const failures: Record<string, string[]> = {};
 
@@ -239,6 +286,9 @@ async function measureServer(
   if (contender.skips?.[measurement.id]) return undefined;
   await using server = await contender.start();
   if (measurement.id === "idle") return await idleStreams(loadgen, server.pid, server.target);
+  if (measurement.id === "churn") {
+    return await churnedConnections(loadgen, server.pid, server.target);
+  }
   try {
     const args = ["-target", server.target, "-timeout", "90s", ...measurement.args];
     return JSON.parse(await run(loadgen, args));
@@ -250,7 +300,7 @@ async function measureServer(
 }
 
 async function measureLibClient(measurement: Measurement): Promise<Result | undefined> {
-  if (measurement.id === "idle") return undefined;
+  if (measurement.id === "idle" || measurement.id === "churn") return undefined;
   await using server = await contenders[0].start();
   const args = measurement.args.flatMap((arg) => arg.startsWith("-") ? [`-${arg}`] : [arg]);
   return JSON.parse(

@@ -11,10 +11,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -106,6 +108,50 @@ func stream(ctx context.Context, conn *grpc.ClientConn, n int) (int32, int32) {
 	return first, last
 }
 
+// churnOne opens a connection, sends three numbers on a SumServer stream,
+// reading each reply, and ends it: way 0 finishes the call, 1 cancels it, 2
+// drops the TCP connection.
+func churnOne(ctx context.Context, target string, way int, errs *int64) {
+	var raw net.Conn
+	conn, err := grpc.DialContext(ctx, target, grpc.WithInsecure(), grpc.WithBlock(),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			raw = c
+			return c, err
+		}))
+	if err != nil {
+		atomic.AddInt64(errs, 1)
+		return
+	}
+	defer conn.Close()
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s, err := conn.NewStream(sctx, bidi, sumServer)
+	if err != nil {
+		atomic.AddInt64(errs, 1)
+		return
+	}
+	one := request(1)
+	for i := 0; i < 3; i++ {
+		var data []byte
+		if s.SendMsg(&one) != nil || s.RecvMsg(&data) != nil {
+			atomic.AddInt64(errs, 1)
+			return
+		}
+	}
+	switch way {
+	case 0:
+		s.CloseSend()
+		var data []byte
+		s.RecvMsg(&data)
+	case 1:
+		cancel()
+	case 2:
+		raw.Close()
+	}
+}
+
 func percentile(sorted []time.Duration, p float64) float64 {
 	i := int(float64(len(sorted)-1) * p)
 	return float64(sorted[i].Nanoseconds()) / 1000
@@ -114,10 +160,10 @@ func percentile(sorted []time.Duration, p float64) float64 {
 func main() {
 	target := flag.String("target", "localhost:50051",
 		"server address, or comma-separated addresses: fanin and idle spread their connections round-robin over them, other modes use the first")
-	mode := flag.String("mode", "pipelined", "pipelined, pingpong, fanin, unary or idle")
-	n := flag.Int("n", 200000, "numbers (per stream for fanin), round trips, or calls")
+	mode := flag.String("mode", "pipelined", "pipelined, pingpong, fanin, unary, idle or churn")
+	n := flag.Int("n", 200000, "numbers (per stream for fanin), round trips, calls, or connections (churn)")
 	streams := flag.Int("streams", 100, "streams, for fanin and idle")
-	conns := flag.Int("conns", 4, "connections, for fanin and idle")
+	conns := flag.Int("conns", 4, "connections, for fanin and idle; connections at once, for churn")
 	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
 	flag.Parse()
@@ -204,6 +250,20 @@ func main() {
 		result["calls_per_s"] = float64(*n) / time.Since(start).Seconds()
 		sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
 		result["p99_us"] = percentile(latencies, 0.99)
+	case "churn":
+		// Connections made and ended, -conns at a time, each after three
+		// numbers: finished, cancelled, or its TCP connection dropped, in turn.
+		var errs int64
+		for done := 0; done < *n; done += *conns {
+			var wg sync.WaitGroup
+			for i := done; i < done+*conns && i < *n; i++ {
+				wg.Add(1)
+				go func(way int) { defer wg.Done(); churnOne(ctx, targets[0], way, &errs) }(i % 3)
+			}
+			wg.Wait()
+		}
+		result["conns"] = *n
+		result["errors"] = errs
 	case "idle":
 		// Opens the streams over the connections, makes sure each is
 		// answered, says so, and holds them until stdin closes.
