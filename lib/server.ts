@@ -13,7 +13,8 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
-import type { ServerHttp2Session } from "node:http2";
+import type { Http2Session, ServerHttp2Session, ServerHttp2Stream } from "node:http2";
+import { setImmediate } from "node:timers";
 import { limitAge, limitHandshake } from "./connections.ts";
 import type { Readable, Writable } from "node:stream";
 import "./deno_http2_writes.ts";
@@ -338,7 +339,10 @@ class ServerCall {
   }
 
   #report(code: Status, details: string): void {
-    this.#options.onCallEnd?.({
+    if (!this.#options.onCallEnd) return;
+    const stream = transportOf(this.#call);
+    if (stream) reportedStreams.add(stream);
+    this.#options.onCallEnd({
       method: this.context.method,
       peer: this.context.peer,
       code,
@@ -346,6 +350,79 @@ class ServerCall {
       durationMs: performance.now() - this.#started,
     });
   }
+}
+
+/** The HTTP/2 streams whose calls a {@linkcode ServerCall} has reported. */
+const reportedStreams = new WeakSet<object>();
+
+/**
+ * Reports, as `onCallEnd` does for lib's own calls, every call on `stream`
+ * that no {@linkcode ServerCall} reports: calls of services added to
+ * `server.raw` (health, reflection), and calls grpc-js ends before a handler
+ * runs (a request over the size limit, one that does not decode). The status
+ * is the one the server sent, read from the stream's trailers.
+ */
+function reportUnseen(
+  stream: EventEmitter & ServerHttp2Stream,
+  headers: Record<string, unknown>,
+  onCallEnd: (summary: CallSummary) => void,
+): void {
+  // Kept on the stream for one shared listener: a closure per call cost
+  // unary calls 3%.
+  const watched = stream as WatchedStream;
+  watched[unseen] = {
+    started: performance.now(),
+    method: headers[":path"],
+    peer: sessionPeer(stream.session),
+    onCallEnd,
+  };
+  stream.on("close", reportLater);
+}
+
+/** After grpc-js's own handling of the close, which reports a cancelled ServerCall. */
+function reportLater(this: WatchedStream): void {
+  setImmediate(reportIfUnseen, this);
+}
+
+const unseen = Symbol("unseen call");
+
+type WatchedStream = ServerHttp2Stream & {
+  [unseen]?: {
+    started: number;
+    method: unknown;
+    peer: string;
+    onCallEnd: (summary: CallSummary) => void;
+  };
+};
+
+function reportIfUnseen(stream: WatchedStream): void {
+  const call = stream[unseen];
+  if (!call || reportedStreams.has(stream)) return;
+  const sent = (stream.sentTrailers ?? stream.sentHeaders) as Record<string, unknown> | undefined;
+  const status = sent?.["grpc-status"];
+  call.onCallEnd({
+    method: String(call.method ?? ""),
+    peer: call.peer,
+    code: status === undefined ? Status.CANCELLED : Number(status) as Status,
+    details: status === undefined
+      ? "cancelled by the client"
+      : decodeURIComponent(String(sent?.["grpc-message"] ?? "")),
+    durationMs: performance.now() - call.started,
+  });
+}
+
+const sessionPeers = new WeakMap<object, string>();
+
+/** A session's client address, read once: the socket may be gone when its calls end. */
+function sessionPeer(session: Http2Session | undefined): string {
+  if (!session) return "unknown";
+  let peer = sessionPeers.get(session);
+  if (peer === undefined) {
+    const { remoteAddress, remotePort } = session.socket ?? {};
+    peer = remoteAddress ? hostPort(remoteAddress, remotePort ?? 0) : "unknown";
+    sessionPeers.set(session, peer);
+  }
+  return peer;
 }
 
 /** What is read of the HTTP/2 stream under a call. */
@@ -663,6 +740,14 @@ export class GrpcServer {
     for (const http2Server of http2ServersOf(this.#raw)) {
       if (this.#watched.has(http2Server)) continue;
       this.#watched.add(http2Server);
+      const onCallEnd = this.#options.onCallEnd;
+      if (onCallEnd) {
+        http2Server.on(
+          "stream",
+          (stream: ServerHttp2Stream, headers: Record<string, unknown>) =>
+            reportUnseen(stream, headers, onCallEnd),
+        );
+      }
       http2Server.on("tlsClientError", (error: Error, socket: PeerSocket) => {
         this.#options.onHandshakeFailure?.({ peer: peerOf(socket), reason: error.message });
       });

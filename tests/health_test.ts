@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import {
   bidiStreaming,
+  type CallSummary,
   createChannel,
   createClient,
   isGrpcError,
   loadService,
   Status,
+  statusName,
 } from "../lib/mod.ts";
 import { collect, Health, rejection, startSumServer, sumClient } from "./helpers.ts";
 
@@ -70,6 +72,37 @@ Deno.test("health turns NOT_SERVING as soon as a graceful shutdown begins, while
   } finally {
     channel.close();
   }
+});
+
+Deno.test("health and reflection calls are reported like the service's own, with their peer, each call once", async () => {
+  const summaries: CallSummary[] = [];
+  const reflected = Promise.withResolvers<void>();
+  await using sum = await startSumServer({
+    onCallEnd: (summary) => {
+      summaries.push(summary);
+      if (summary.method.includes("ServerReflection")) reflected.resolve();
+    },
+  });
+  const channel = createChannel(sum.target);
+  using client = sumClient(sum.target);
+  try {
+    assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 });
+    assert.deepEqual(await createClient(Health, channel).Check({ service: "" }), {
+      status: "SERVING",
+    });
+    const reflectionClient = createClient(reflection("v1"), channel);
+    await collect(reflectionClient.ServerReflectionInfo([{ list_services: "" }]));
+    await reflected.promise;
+  } finally {
+    channel.close();
+  }
+  const methods = summaries.map((s) => `${s.method} ${statusName(s.code)}`);
+  assert.deepEqual(methods, [
+    "/sum.SumService/Add OK",
+    "/grpc.health.v1.Health/Check OK",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo OK",
+  ]);
+  for (const { peer } of summaries) assert.match(peer, /^(127\.0\.0\.1|\[::1\]):\d+$/);
 });
 
 for (const version of ["v1", "v1alpha"]) {

@@ -21,19 +21,38 @@ function sendRawAdd(target: string, bytes: Uint8Array): Promise<ServiceError> {
   });
 }
 
-Deno.test("a request over the size limit gets RESOURCE_EXHAUSTED and the server carries on", async () => {
-  await using sum = await startSumServer({ options: { "grpc.max_receive_message_length": 1024 } });
+/** The first call summary with `code`, from a server given `onCallEnd`. */
+function firstEnded(code: Status) {
+  const ended = Promise.withResolvers<CallSummary>();
+  const onCallEnd = (summary: CallSummary) => {
+    if (summary.code === code) ended.resolve(summary);
+  };
+  return { onCallEnd, ended: ended.promise };
+}
+
+Deno.test("a request over the size limit gets RESOURCE_EXHAUSTED, is reported like any call, and the server carries on", async () => {
+  const { onCallEnd, ended } = firstEnded(Status.RESOURCE_EXHAUSTED);
+  await using sum = await startSumServer({
+    options: { "grpc.max_receive_message_length": 1024 },
+    onCallEnd,
+  });
   const error = await sendRawAdd(sum.target, new Uint8Array(2048));
   assert.equal(error.code, Status.RESOURCE_EXHAUSTED);
+  const summary = await ended;
+  assert.equal(summary.method, "/sum.SumService/Add");
+  assert.match(summary.peer, /^(127\.0\.0\.1|\[::1\]):\d+$/);
+  assert.match(summary.details, /larger than max/i);
   using client = sumClient(sum.target);
   assert.deepEqual(await client.Add({ num: 7 }), { sum: 7 });
 });
 
-Deno.test("bytes that are not a RequestMessage fail the call, change nothing, and the server carries on", async () => {
-  await using sum = await startSumServer();
+Deno.test("bytes that are not a RequestMessage fail the call, are reported, change nothing, and the server carries on", async () => {
+  const { onCallEnd, ended } = firstEnded(Status.INTERNAL);
+  await using sum = await startSumServer({ onCallEnd });
   // Field 1 as a length-delimited string longer than the message.
   const error = await sendRawAdd(sum.target, new Uint8Array([0x0a, 0x7f, 0x01]));
   assert.equal(error.code, Status.INTERNAL);
+  assert.equal((await ended).method, "/sum.SumService/Add");
   assert.equal(sum.total.value, 0);
   using client = sumClient(sum.target);
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 });
