@@ -1,11 +1,5 @@
-import {
-  applyChanges,
-  type Change,
-  NO_LISTENER,
-  type Outcome,
-  type StoreListener,
-  type TotalStore,
-} from "./store.ts";
+import { LocalStore } from "./local_store.ts";
+import { applyChanges, type Change, type Outcome, type TotalStore } from "./store.ts";
 
 /**
  * The tutorial's store: a total in this process's memory, starting at 0 and
@@ -23,12 +17,11 @@ import {
  * assert.equal(store.total, 5);
  * ```
  */
-export class MemoryStore implements TotalStore {
+export class MemoryStore extends LocalStore implements TotalStore {
   readonly groupCommit: boolean = false;
   readonly name = "memory";
   readonly available = true;
   #total = 0;
-  #listener = NO_LISTENER;
 
   get total(): number {
     return this.#total;
@@ -37,20 +30,8 @@ export class MemoryStore implements TotalStore {
   commit(changes: readonly Change[]): Outcome[] {
     const { total, outcomes, applied } = applyChanges(this.#total, changes);
     this.#total = total;
-    if (applied.length > 0) this.#listener.committed(applied);
+    if (applied.length > 0) this.listener.committed(applied);
     return outcomes;
-  }
-
-  caughtUp(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  connect(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  listen(listener: StoreListener): void {
-    this.#listener = listener;
   }
 
   close(): Promise<void> {

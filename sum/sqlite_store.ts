@@ -1,12 +1,11 @@
 import type { SqliteSync } from "./sqlite_file.ts";
 import type { WorkerReply, WorkerRequest } from "./sqlite_worker.ts";
+import { LocalStore } from "./local_store.ts";
 import {
   type Change,
   type ChangeByValue,
-  NO_LISTENER,
   type Outcome,
   StoreFailure,
-  type StoreListener,
   StoreOpenError,
   type TotalStore,
 } from "./store.ts";
@@ -42,7 +41,7 @@ export interface SqliteStoreOptions {
  * await Deno.remove(path);
  * ```
  */
-export class SqliteStore implements TotalStore {
+export class SqliteStore extends LocalStore implements TotalStore {
   readonly groupCommit = true;
   readonly available = true;
   readonly name: string;
@@ -50,10 +49,10 @@ export class SqliteStore implements TotalStore {
   /** Replies awaited, in the order the requests were sent. */
   readonly #replies: Array<(reply: WorkerReply) => void> = [];
   #total = 0;
-  #listener = NO_LISTENER;
   #closed: Promise<void> | undefined;
 
   private constructor(name: string) {
+    super();
     this.name = name;
     this.#worker = new Worker(new URL("./sqlite_worker.ts", import.meta.url).href, {
       type: "module",
@@ -114,21 +113,9 @@ export class SqliteStore implements TotalStore {
     }
     if (reply.applied.length > 0) {
       this.#total = reply.applied[reply.applied.length - 1];
-      this.#listener.committed(reply.applied);
+      this.listener.committed(reply.applied);
     }
     return reply.outcomes;
-  }
-
-  caughtUp(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  connect(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  listen(listener: StoreListener): void {
-    this.#listener = listener;
   }
 
   /** Closes the file once the commits sent before have finished. */

@@ -10,6 +10,7 @@ import {
 import { HEALTH_PROTO } from "../lib/health.ts";
 import { runClient } from "../client.ts";
 import { type SumMethods, SumService } from "../sum/api.ts";
+import { INT32_MAX } from "../sum/int32.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
 import type { RunningTotal } from "../sum/total.ts";
 
@@ -121,6 +122,25 @@ export async function startServerProgram(
   }
   const target = program.stdout.text.match(/listening on (\S+:\d+)/)![1];
   return Object.assign(program, { target, cwd, [Symbol.asyncDispose]: dispose });
+}
+
+/**
+ * Takes the total to one below the int32 limit, then streams 1, 1, -5, -5:
+ * the second 1 is refused, and the numbers after it, read ahead by stores
+ * that group commits, must not be applied. Resolves to the replies and the
+ * error the stream ended with.
+ */
+export async function refusedMidStream(
+  client: Client<SumMethods>,
+): Promise<{ replies: number[]; error: unknown }> {
+  await client.Add({ num: INT32_MAX - 1 });
+  const replies: number[] = [];
+  const error = await rejection((async () => {
+    for await (const { sum } of client.SumServer([1, 1, -5, -5].map((num) => ({ num })))) {
+      replies.push(sum);
+    }
+  })());
+  return { replies, error };
 }
 
 /** Collects an async iterable. */

@@ -8,6 +8,7 @@ import {
   closedPort,
   collect,
   Health,
+  refusedMidStream,
   rejection,
   startProgram,
   startServerProgram,
@@ -131,13 +132,7 @@ Deno.test("with Redis, a stream's numbers after a refused one are not applied", 
   await using redis = await startRedis();
   await using server = await startServerProgram(["--store", redis.url]);
   using client = sumClient(server.target);
-  await client.Add({ num: INT32_MAX - 1 });
-  const replies: number[] = [];
-  const error = await rejection((async () => {
-    for await (const { sum } of client.SumServer([1, 1, -5, -5].map((num) => ({ num })))) {
-      replies.push(sum);
-    }
-  })());
+  const { replies, error } = await refusedMidStream(client);
   assert.ok(isGrpcError(error, Status.OUT_OF_RANGE));
   assert.deepEqual(replies, [INT32_MAX]);
   assert.deepEqual(await client.Add({ num: 0 }), { sum: INT32_MAX });

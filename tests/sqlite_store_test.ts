@@ -9,6 +9,7 @@ import { SqliteStore } from "../sum/sqlite_store.ts";
 import type { Change, TotalStore } from "../sum/store.ts";
 import {
   collect,
+  refusedMidStream,
   rejection,
   startProgram,
   startServerProgram,
@@ -211,13 +212,7 @@ Deno.test("on SQLite, a stream's numbers after a refused one are not applied, th
   const store = await SqliteStore.open(`${dir.path}/sum.db`);
   await using sum = await startSumServer({ store });
   using client = sumClient(sum.target);
-  await client.Add({ num: INT32_MAX - 1 });
-  const replies: number[] = [];
-  const error = await rejection((async () => {
-    for await (const { sum } of client.SumServer([1, 1, -5, -5].map((num) => ({ num })))) {
-      replies.push(sum);
-    }
-  })());
+  const { replies, error } = await refusedMidStream(client);
   assert.ok(isGrpcError(error, Status.OUT_OF_RANGE));
   assert.deepEqual(replies, [INT32_MAX]);
   assert.equal(store.total, INT32_MAX);
