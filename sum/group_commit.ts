@@ -110,6 +110,11 @@ export class GroupCommit {
       else group.push(pending);
     }
     this.#queue = taken === this.#queue.length ? [] : this.#queue.slice(taken);
+    if (group.length === 0) {
+      this.#committing = false;
+      if (this.#queue.length > 0) this.#schedule();
+      return;
+    }
     try {
       const outcomes = await this.#store.commit(group.map((pending) => pending.change));
       for (let i = 0; i < group.length; i++) {

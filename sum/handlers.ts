@@ -1,7 +1,7 @@
 import { GrpcError, pipelined, type ServiceImplementation, Status } from "../lib/mod.ts";
 import type { ReplyMessage, RequestMessage, SumMethods } from "./api.ts";
 import { StoreFailure } from "./store.ts";
-import { type RunningTotal, TotalOutOfRange } from "./total.ts";
+import { type RunningTotal, TotalOutOfRange, TotalsMissed } from "./total.ts";
 
 /** What the sum service works on. */
 export interface SumServiceOptions {
@@ -19,7 +19,11 @@ export const READ_AHEAD = 1024;
 
 function statusOf(error: unknown): unknown {
   if (error instanceof TotalOutOfRange) return new GrpcError(Status.OUT_OF_RANGE, error.message);
-  if (error instanceof StoreFailure) return new GrpcError(Status.UNAVAILABLE, error.message);
+  if (error instanceof StoreFailure) {
+    // UNAVAILABLE tells clients to retry: only right when nothing happened.
+    return new GrpcError(error.maybeApplied ? Status.UNKNOWN : Status.UNAVAILABLE, error.message);
+  }
+  if (error instanceof TotalsMissed) return new GrpcError(Status.ABORTED, error.message);
   return error;
 }
 

@@ -1,4 +1,4 @@
-import { createClient, type RedisClientType } from "@redis/client";
+import { createClient, ErrorReply, type RedisClientType } from "@redis/client";
 import {
   type Change,
   NO_LISTENER,
@@ -21,6 +21,9 @@ export interface RedisStoreOptions {
 
 /** Batches of totals the stream keeps, at least, for replicas that fall behind. */
 const STREAM_LENGTH = 10_000;
+
+/** How long one read of the tail waits for new totals. */
+const TAIL_BLOCK_MS = 1_000;
 
 /**
  * The checked add, run inside Redis so that no two servers can both pass a
@@ -52,7 +55,8 @@ for i = 2, #ARGV, 2 do
 end
 if #applied > 0 then
   redis.call('SET', KEYS[1], total)
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 't', table.concat(applied, ','))
+  local n = redis.call('INCR', KEYS[3])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 't', table.concat(applied, ','))
 end
 return out`;
 
@@ -80,12 +84,14 @@ function idAfter(a: string, b: string): boolean {
 export class RedisStore implements TotalStore {
   readonly groupCommit = true;
   readonly name: string;
-  readonly #keys: [total: string, stream: string];
+  readonly #keys: [total: string, stream: string, commits: string];
   readonly #commands: Client;
   readonly #tail: Client;
   #listener = NO_LISTENER;
   #total = 0;
   #lastId = "";
+  /** The number of the last commit the tail read. */
+  #lastCommit = 0;
   #sha = "";
   #available = false;
   /** Whether the listener was told the store is unreachable, and not yet that it is back. */
@@ -100,9 +106,10 @@ export class RedisStore implements TotalStore {
   #firstAttempt = Promise.withResolvers<void>();
 
   constructor(url: string, options: RedisStoreOptions = {}) {
-    this.name = url;
+    // Named in messages, which reach clients: without its credentials.
+    this.name = url.replace(/\/\/[^/@]*@/, "//");
     const prefix = options.prefix ?? "sum:";
-    this.#keys = [`${prefix}total`, `${prefix}totals`];
+    this.#keys = [`${prefix}total`, `${prefix}totals`, `${prefix}commits`];
     const parsed = new URL(url);
     parsed.search = "";
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
@@ -117,10 +124,16 @@ export class RedisStore implements TotalStore {
       socket: { reconnectStrategy, connectTimeout: timeout, socketTimeout: timeout },
     };
     this.#commands = createClient({ ...base, pingInterval: 1_000 }) as Client;
-    this.#tail = createClient(base) as Client;
-    for (const client of [this.#commands, this.#tail]) {
-      client.on("error", (error: Error) => this.#down(error.message));
-    }
+    // The tail answers at least once a blocking read (1 s).
+    const tailTimeout = TAIL_BLOCK_MS + timeout;
+    this.#tail = createClient({
+      ...base,
+      socket: { ...base.socket, connectTimeout: tailTimeout, socketTimeout: tailTimeout },
+    }) as Client;
+    // Commits need only the commands connection: it alone says whether the
+    // store is available. A tail that fails fails the watchers waiting on it.
+    this.#commands.on("error", (error: Error) => this.#down(error.message));
+    this.#tail.on("error", (error: Error) => this.#failWaiters(this.#unreachable(error)));
     this.#commands.on("ready", () => this.#setUp());
   }
 
@@ -159,6 +172,13 @@ export class RedisStore implements TotalStore {
     try {
       reply = await this.#run(args);
     } catch (error) {
+      // An error Redis answered with (OOM, READONLY, …): the script did not run.
+      if (error instanceof ErrorReply) {
+        throw new StoreFailure(
+          `the store ${this.name} refused the change (${error.message}); not applied`,
+          { maybeApplied: false, cause: error },
+        );
+      }
       throw new StoreFailure(
         `the store ${this.name} did not answer (${messageOf(error)}); ` +
           "the change may or may not have been applied",
@@ -209,6 +229,9 @@ export class RedisStore implements TotalStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#available = false;
+    this.#failWaiters(
+      new StoreFailure(`the store ${this.name} is closed`, { maybeApplied: false }),
+    );
     for (const client of [this.#commands, this.#tail]) {
       if (client.isOpen) client.destroy();
     }
@@ -239,14 +262,16 @@ export class RedisStore implements TotalStore {
     }
   }
 
-  /** The total and the stream's last id, read together. */
+  /** The total, the stream's last id and the number of its last commit, read together. */
   async #start(): Promise<void> {
-    const [total, last] = await this.#commands.multi()
+    const [total, last, commits] = await this.#commands.multi()
       .get(this.#keys[0])
       .xRevRange(this.#keys[1], "+", "-", { COUNT: 1 })
-      .exec() as unknown as [string | null, Array<{ id: string }>];
+      .get(this.#keys[2])
+      .exec() as unknown as [string | null, Array<{ id: string }>, string | null];
     this.#total = Number(total ?? 0);
     this.#lastId = last[0]?.id ?? "0-0";
+    this.#lastCommit = Number(commits ?? 0);
   }
 
   async #follow(): Promise<void> {
@@ -254,25 +279,34 @@ export class RedisStore implements TotalStore {
       let entries;
       try {
         entries = await this.#tail.xRead({ key: this.#keys[1], id: this.#lastId }, {
-          BLOCK: 1_000,
+          BLOCK: TAIL_BLOCK_MS,
           COUNT: 1_000,
         });
       } catch (error) {
         if (this.#closed) return;
-        this.#down(messageOf(error));
+        this.#failWaiters(this.#unreachable(error));
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
       for (const stream of (entries ?? []) as Array<{ messages: Entry[] }>) {
-        for (const { id, message } of stream.messages) this.#heard(id, message.t);
+        for (const { id, message } of stream.messages) this.#heard(id, message);
       }
     }
   }
 
-  #heard(id: string, totals: string): void {
+  #heard(id: string, { n, t }: Entry["message"]): void {
     this.#lastId = id;
-    const values = totals.split(",").map(Number);
+    if (typeof t !== "string" || typeof n !== "string") return; // not an entry of ours
+    const missed = Number(n) - this.#lastCommit - 1;
+    this.#lastCommit = Number(n);
+    const values = t.split(",").map(Number);
     this.#total = values[values.length - 1];
+    if (missed > 0) {
+      this.#listener.gap(
+        `${missed} commits of other servers were trimmed from ${this.#keys[1]} before this ` +
+          "server read them (it keeps the last 10,000)",
+      );
+    }
     this.#listener.committed(values);
     if (this.#waiters.length === 0) return;
     this.#waiters = this.#waiters.filter((waiter) => {
@@ -282,13 +316,17 @@ export class RedisStore implements TotalStore {
     });
   }
 
+  #failWaiters(failure: StoreFailure): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
+  }
+
   #down(reason: string): void {
     this.#firstAttempt.resolve();
     if (this.#closed) return;
     this.#available = false;
     this.#lastFailure = reason;
     const failure = this.#unreachable();
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
+    this.#failWaiters(failure);
     if (this.#toldDown) return;
     this.#toldDown = true;
     this.#listener.availability(false, failure.message);
@@ -297,7 +335,7 @@ export class RedisStore implements TotalStore {
 
 interface Entry {
   id: string;
-  message: { t: string };
+  message: { n?: string; t?: string };
 }
 
 function messageOf(error: unknown): string {

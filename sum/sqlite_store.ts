@@ -43,12 +43,13 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore extends LocalStore implements TotalStore {
   readonly groupCommit = true;
-  readonly available = true;
   readonly name: string;
   readonly #worker: Worker;
   /** Replies awaited, in the order the requests were sent. */
   readonly #replies: Array<(reply: WorkerReply) => void> = [];
   #total = 0;
+  /** Why the store cannot commit any more, once its worker has failed. */
+  #broken: string | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(name: string) {
@@ -58,6 +59,23 @@ export class SqliteStore extends LocalStore implements TotalStore {
       type: "module",
     });
     this.#worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => this.#replies.shift()!(data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#workerFailed(event.message);
+    };
+  }
+
+  get available(): boolean {
+    return this.#broken === undefined;
+  }
+
+  /** The worker died: what waits on it fails, and so does every commit after. */
+  #workerFailed(reason: string): void {
+    this.#broken = `its worker failed: ${reason}`;
+    for (const reply of this.#replies.splice(0)) {
+      reply({ kind: "failed", message: this.#broken, open: false });
+    }
+    this.listener.availability(false, `the store ${this.name} is unavailable (${this.#broken})`);
   }
 
   /**
@@ -80,6 +98,9 @@ export class SqliteStore extends LocalStore implements TotalStore {
   }
 
   #ask(request: WorkerRequest): Promise<WorkerReply> {
+    if (this.#broken !== undefined) {
+      return Promise.resolve({ kind: "failed", message: this.#broken, open: false });
+    }
     return new Promise((resolve) => {
       this.#replies.push(resolve);
       this.#worker.postMessage(request);

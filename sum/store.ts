@@ -40,6 +40,11 @@ export interface StoreListener {
   availability(available: boolean, reason: string): void;
   /** Something about the store its operator should know, in one line. */
   notice(message: string): void;
+  /**
+   * Totals committed by other servers were lost before this one heard of
+   * them: its watchers cannot be told every total.
+   */
+  gap(message: string): void;
 }
 
 /**
@@ -144,4 +149,9 @@ export function applyChanges(
 }
 
 /** A listener that hears nothing, until a real one is set. */
-export const NO_LISTENER: StoreListener = { committed() {}, availability() {}, notice() {} };
+export const NO_LISTENER: StoreListener = {
+  committed() {},
+  availability() {},
+  notice() {},
+  gap() {},
+};

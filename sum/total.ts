@@ -19,6 +19,14 @@ export class ChangeSkipped extends Error {
   }
 }
 
+/** Ends the watchers of a server that lost totals of other servers: they cannot be told each total. */
+export class TotalsMissed extends Error {
+  constructor(message: string) {
+    super(`${message}; watch again`);
+    this.name = "TotalsMissed";
+  }
+}
+
 /** Totals a watcher may fall behind by before the oldest unsent ones are dropped. */
 export const WATCH_BACKLOG = 1024;
 
@@ -51,6 +59,11 @@ export class RunningTotal {
       committed: (totals) => this.#committed(totals),
       availability: (available, reason) => events.availability?.(available, reason),
       notice: (message) => events.notice?.(message),
+      gap: (message) => {
+        events.notice?.(message);
+        const missed = new TotalsMissed(message);
+        for (const watcher of this.#watchers) watcher.end(missed);
+      },
     });
   }
 
@@ -102,9 +115,11 @@ export class RunningTotal {
    * The current total, then each new one, until `signal` aborts. A watcher
    * more than {@linkcode WATCH_BACKLOG} totals behind loses the oldest unsent
    * ones, so a slow watcher costs bounded memory and still ends up current.
+   * It ends with {@linkcode TotalsMissed} if the store lost totals before
+   * this server heard of them.
    */
   async *watch(signal: AbortSignal): AsyncGenerator<number> {
-    await this.store.caughtUp();
+    await abortable(this.store.caughtUp(), signal);
     const updates = new Inbox<number>();
     const stop = () => updates.end(signal.reason);
     signal.addEventListener("abort", stop);
@@ -118,6 +133,17 @@ export class RunningTotal {
       signal.removeEventListener("abort", stop);
     }
   }
+}
+
+/** `promise`, or `signal`'s reason once it aborts, whichever comes first. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const { promise: aborted, reject } = Promise.withResolvers<never>();
+  const onAbort = () => reject(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.race([promise, aborted]).finally(() =>
+    signal.removeEventListener("abort", onAbort)
+  );
 }
 
 function settle(

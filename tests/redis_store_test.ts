@@ -16,6 +16,7 @@ import {
 } from "./helpers.ts";
 import { startRedis } from "./redis.ts";
 import { INT32_MAX } from "../sum/int32.ts";
+import { RedisStore } from "../sum/redis_store.ts";
 
 const ones = (count: number) => Array.from({ length: count }, () => ({ num: 1 }));
 
@@ -174,7 +175,7 @@ Deno.test("Redis restarted (append-only file on): the total is kept, and a watch
   assert.deepEqual(watcher.seen, [7, 8, 10]);
 });
 
-Deno.test("a Redis that stops answering: NOT_SERVING, calls fail with UNAVAILABLE within a few seconds; once it answers, the server serves again", async () => {
+Deno.test("a Redis that stops answering: the call waiting on it fails within a few seconds with UNKNOWN (it may have been applied), health turns NOT_SERVING; once Redis answers, the server serves again", async () => {
   await using redis = await startRedis();
   await using server = await startServerProgram(["--store", redis.url]);
   using client = sumClient(server.target);
@@ -182,14 +183,67 @@ Deno.test("a Redis that stops answering: NOT_SERVING, calls fail with UNAVAILABL
   redis.freeze();
   const started = performance.now();
   const error = await rejection(client.Add({ num: 1 }));
-  assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
-  assert.match(error.details, /^the store redis:\/\/127\.0\.0\.1:\d+ /);
+  // Sent, and never answered: UNKNOWN, not UNAVAILABLE, which clients retry.
+  assert.ok(isGrpcError(error, Status.UNKNOWN), String(error));
+  assert.match(
+    error.details,
+    /^the store redis:\/\/127\.0\.0\.1:\d+ did not answer \(.+\); the change may or may not have been applied$/,
+  );
   assert.ok(performance.now() - started < 5_000, "fails within a few seconds");
   await health(server.target, "NOT_SERVING");
   redis.thaw();
   await health(server.target, "SERVING");
   const { sum } = await client.Add({ num: 10 });
   assert.ok(sum === 12 || sum === 13, `the add that timed out may or may not have applied: ${sum}`);
+});
+
+/** Runs redis-cli against `redis`; resolves to its output. */
+async function redisCli(redis: { port: number }, ...args: string[]): Promise<string> {
+  const { stdout } = await new Deno.Command("redis-cli", {
+    args: ["-p", String(redis.port), ...args],
+  }).output();
+  return new TextDecoder().decode(stdout);
+}
+
+Deno.test("when only a replica's tail connection drops, it keeps serving, and its watchers go on without gaps", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(a.target);
+  const watcher = watching(a.target);
+  await watcher.started;
+  await client.Add({ num: 1 });
+  const tail = (await redisCli(redis, "CLIENT", "LIST")).split("\n").find((line) =>
+    /cmd=xread/.test(line)
+  );
+  assert.ok(tail, "the tail's connection is there");
+  await redisCli(redis, "CLIENT", "KILL", "ID", tail.match(/\bid=(\d+)/)![1]);
+  assert.deepEqual(await client.Add({ num: 2 }), { sum: 3 });
+  assert.deepEqual(await client.Add({ num: 3 }), { sum: 6 });
+  await watcher.until(6);
+  assert.deepEqual(watcher.seen, [0, 1, 3, 6]);
+});
+
+Deno.test("a replica that finds commits trimmed from the stream before it read them ends its watchers with ABORTED, not silently", async () => {
+  await using redis = await startRedis();
+  await using a = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(a.target);
+  await client.Add({ num: 1 });
+  const ended = rejection((async () => {
+    for await (const _ of client.Watch({}));
+  })());
+  // As a trimmed stream looks to a replica: the next entry it reads is commit 6, not 2.
+  await redisCli(redis, "XADD", "sum:totals", "*", "n", "6", "t", "99");
+  const error = await ended;
+  assert.ok(isGrpcError(error, Status.ABORTED), String(error));
+  assert.match(
+    error.details,
+    /^4 commits of other servers were trimmed from sum:totals .*; watch again$/,
+  );
+});
+
+Deno.test("a Redis URL's password never appears in messages", () => {
+  const store = new RedisStore("redis://user:secret@127.0.0.1:6390/1");
+  assert.equal(store.name, "redis://127.0.0.1:6390/1");
 });
 
 Deno.test("a Redis without an append-only file: the server warns in one line at start", async () => {
