@@ -33,7 +33,14 @@ export function addHealth(server: GrpcServer, services: string[]): HealthImpleme
         ...implementation,
         watch(call: WatchCall) {
           watches.add(call);
-          call.on("cancelled", () => watches.delete(call));
+          const forget = server.endWhenAged(call, (status) => {
+            watches.delete(call);
+            call.emit("error", status);
+          });
+          call.on("cancelled", () => {
+            watches.delete(call);
+            forget();
+          });
           watch(call);
         },
       });

@@ -285,11 +285,7 @@ class ServerCall {
    * once its HTTP/2 stream has closed, so that the status is on the wire.
    */
   end(status: GrpcError): Promise<void> {
-    const transport = transportOf(this.#call) as EventEmitter & Transport | undefined;
-    const closed = new Promise<void>((resolve) => {
-      if (!transport || transport.closed || transport.destroyed) resolve();
-      else transport.once("close", () => resolve());
-    });
+    const closed = closeOf(transportOf(this.#call) as EventEmitter & Transport | undefined);
     if (this.fail(status)) this.#abort(status);
     return closed;
   }
@@ -351,6 +347,14 @@ class ServerCall {
       durationMs: performance.now() - this.#started,
     });
   }
+}
+
+/** Resolves once the HTTP/2 stream `transport` has closed (at once if it has, or is unknown). */
+function closeOf(transport: EventEmitter & Transport | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!transport || transport.closed || transport.destroyed) resolve();
+    else transport.once("close", () => resolve());
+  });
 }
 
 /** The HTTP/2 streams whose calls a {@linkcode ServerCall} has reported. */
@@ -688,6 +692,10 @@ export class GrpcServer {
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
   readonly #open = new Set<ServerCall>();
+  /** Calls of services added raw that asked to be ended with their connection. */
+  readonly #rawCalls = new Set<
+    { transport: EventEmitter & Transport | undefined; end: (status: GrpcError) => void }
+  >();
   /** The HTTP/2 servers whose sessions are limited already. */
   readonly #watched = new WeakSet<object>();
 
@@ -760,11 +768,35 @@ export class GrpcServer {
     return bound;
   }
 
+  /**
+   * Lets the server end a long-lived call of a service added on {@linkcode raw}
+   * (a health watch) when its connection reaches its maximum age, as it ends
+   * its own calls: `end` sends the status. Returns a function that forgets it.
+   *
+   * @example
+   * ```ts ignore
+   * const forget = server.endWhenAged(call, (status) => call.emit("error", status));
+   * call.on("cancelled", forget);
+   * ```
+   */
+  endWhenAged(call: AnyCall, end: (status: GrpcError) => void): () => void {
+    const entry = { transport: transportOf(call) as EventEmitter & Transport | undefined, end };
+    this.#rawCalls.add(entry);
+    return () => this.#rawCalls.delete(entry);
+  }
+
   /** Ends the calls open on `session` with UNAVAILABLE; resolves once their statuses are out. */
   async #endCallsOn(session: unknown): Promise<void> {
     const aged = new GrpcError(Status.UNAVAILABLE, "the connection reached its maximum age");
-    const calls = [...this.#open].filter((call) => call.session === session);
-    await within(STATUS_FLUSH_MS, Promise.all(calls.map((call) => call.end(aged))), undefined);
+    const ended: Promise<void>[] = [];
+    for (const raw of this.#rawCalls) {
+      if (raw.transport?.session !== session) continue;
+      this.#rawCalls.delete(raw);
+      ended.push(closeOf(raw.transport));
+      raw.end(aged);
+    }
+    for (const call of this.#open) if (call.session === session) ended.push(call.end(aged));
+    await within(STATUS_FLUSH_MS, Promise.all(ended), undefined);
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Client as RawClient, credentials, type ServiceError } from "@grpc/grpc-js";
-import { type CallSummary, isGrpcError, Status } from "../lib/mod.ts";
-import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
+import { type CallSummary, createChannel, createClient, isGrpcError, Status } from "../lib/mod.ts";
+import { collect, Health, rejection, startSumServer, sumClient } from "./helpers.ts";
 
 /** Sends `bytes` as the request of the unary Add, bypassing serialization. */
 function sendRawAdd(target: string, bytes: Uint8Array): Promise<ServiceError> {
@@ -139,4 +139,22 @@ Deno.test("with a maximum connection age, a stream still open when the grace end
   assert.equal(summary.code, Status.UNAVAILABLE);
   assert.equal(summary.details, "the connection reached its maximum age");
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 2 }, "the client goes on, reconnected");
+});
+
+Deno.test("with a maximum connection age, a health watch still open when the grace ends gets UNAVAILABLE too", async () => {
+  await using sum = await startSumServer({ maxConnectionAgeMs: 300, maxConnectionAgeGraceMs: 300 });
+  const channel = createChannel(sum.target);
+  try {
+    const statuses: string[] = [];
+    const error = await rejection((async () => {
+      for await (const { status } of createClient(Health, channel).Watch({ service: "" })) {
+        statuses.push(status);
+      }
+    })());
+    assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+    assert.equal(error.details, "the connection reached its maximum age");
+    assert.deepEqual(statuses, ["SERVING"]);
+  } finally {
+    channel.close();
+  }
 });
