@@ -15,7 +15,8 @@ type WatchCall = ServerWritableStream<unknown, unknown>;
  * `services`. The moment a graceful shutdown begins, every status turns
  * NOT_SERVING, so that load balancers drain the server before it goes, and
  * each open Watch ends after saying so, with `UNAVAILABLE: the server is
- * shutting down`, so that it does not hold the shutdown up. Returns the implementation, to report other states.
+ * shutting down`, so that it does not hold the shutdown up. Returns the
+ * implementation, to report other states.
  *
  * @example
  * ```ts ignore

@@ -423,8 +423,7 @@ function sessionPeer(session: Http2Session | undefined): string {
   if (!session) return "unknown";
   let peer = sessionPeers.get(session);
   if (peer === undefined) {
-    const { remoteAddress, remotePort } = session.socket ?? {};
-    peer = remoteAddress ? hostPort(remoteAddress, remotePort ?? 0) : "unknown";
+    peer = peerOf(session.socket as PeerSocket | undefined);
     sessionPeers.set(session, peer);
   }
   return peer;
@@ -609,7 +608,7 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
  */
 const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
 
-/** A TLS socket as `tlsClientError` gives it. */
+/** A socket as `tlsClientError` or a session gives it. */
 interface PeerSocket {
   remoteAddress?: string;
   remotePort?: number;
@@ -617,9 +616,10 @@ interface PeerSocket {
   _parent?: PeerSocket;
 }
 
+/** A socket's client address; `unknown` once the socket has none. */
 function peerOf(socket: PeerSocket | undefined): string {
   const { remoteAddress, remotePort } = socket?.remoteAddress ? socket : socket?._parent ?? {};
-  return remoteAddress === undefined ? "unknown" : hostPort(remoteAddress, remotePort ?? 0);
+  return remoteAddress ? hostPort(remoteAddress, remotePort ?? 0) : "unknown";
 }
 
 type Http2Servers = Map<EventEmitter, { sessions?: Set<{ destroy(): void }> }>;
@@ -746,10 +746,10 @@ export class GrpcServer {
       ? { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 }
       : undefined;
     const handshakeMs = this.#options.handshakeTimeoutMs ?? 10_000;
+    const onCallEnd = this.#options.onCallEnd;
     for (const http2Server of http2ServersOf(this.#raw)) {
       if (this.#watched.has(http2Server)) continue;
       this.#watched.add(http2Server);
-      const onCallEnd = this.#options.onCallEnd;
       if (onCallEnd) {
         http2Server.on(
           "stream",

@@ -53,7 +53,7 @@ export class GroupCommit {
   #scheduled = false;
   #committing = false;
   /** Chains whose change was refused or failed: the rest of them is skipped. */
-  readonly #stopped = new WeakSet<object>();
+  readonly #stoppedChains = new WeakSet<object>();
 
   /** `maxBatch`: changes in one commit, at most (default 4096); the rest go in the next. */
   constructor(store: TotalStore, { maxBatch = 4096 }: { maxBatch?: number } = {}) {
@@ -71,25 +71,18 @@ export class GroupCommit {
   }
 
   #commitNow(change: Change): Outcome | Promise<Outcome> {
-    if (change.chain !== undefined && this.#stopped.has(change.chain)) return { skipped: true };
-    let outcome;
+    if (this.#stopped(change)) return { skipped: true };
+    let outcomes;
     try {
-      outcome = this.#store.commit([change]);
+      outcomes = this.#store.commit([change]);
     } catch (error) {
-      this.#stop(change);
-      throw error;
+      this.#failed(change, error);
     }
-    if (outcome instanceof Promise) {
-      return outcome.then(([result]) => {
-        if (!("total" in result)) this.#stop(change);
-        return result;
-      }, (error) => {
-        this.#stop(change);
-        throw error;
-      });
-    }
-    if (!("total" in outcome[0])) this.#stop(change);
-    return outcome[0];
+    if (!(outcomes instanceof Promise)) return this.#settled(change, outcomes[0]);
+    return outcomes.then(
+      ([outcome]) => this.#settled(change, outcome),
+      (error) => this.#failed(change, error),
+    );
   }
 
   #schedule(): void {
@@ -105,35 +98,49 @@ export class GroupCommit {
     let taken = 0;
     for (; taken < this.#queue.length && group.length < this.#maxBatch; taken++) {
       const pending = this.#queue[taken];
-      const chain = pending.change.chain;
-      if (chain !== undefined && this.#stopped.has(chain)) pending.resolve({ skipped: true });
+      if (this.#stopped(pending.change)) pending.resolve({ skipped: true });
       else group.push(pending);
     }
     this.#queue = taken === this.#queue.length ? [] : this.#queue.slice(taken);
-    if (group.length === 0) {
-      this.#committing = false;
-      if (this.#queue.length > 0) this.#schedule();
-      return;
-    }
     try {
-      const outcomes = await this.#store.commit(group.map((pending) => pending.change));
-      for (let i = 0; i < group.length; i++) {
-        const outcome = outcomes[i];
-        if (!("total" in outcome)) this.#stop(group[i].change);
-        group[i].resolve(outcome);
-      }
-    } catch (error) {
-      for (const pending of group) {
-        this.#stop(pending.change);
-        pending.reject(error);
-      }
+      if (group.length > 0) await this.#commit(group);
     } finally {
       this.#committing = false;
       if (this.#queue.length > 0) this.#schedule();
     }
   }
 
+  async #commit(group: Pending[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.#store.commit(group.map((pending) => pending.change));
+    } catch (error) {
+      for (const pending of group) {
+        this.#stop(pending.change);
+        pending.reject(error);
+      }
+      return;
+    }
+    group.forEach((pending, i) => pending.resolve(this.#settled(pending.change, outcomes[i])));
+  }
+
+  #stopped({ chain }: Change): boolean {
+    return chain !== undefined && this.#stoppedChains.has(chain);
+  }
+
+  /** What became of `change`; a chain whose change was not applied gets no more applied. */
+  #settled(change: Change, outcome: Outcome): Outcome {
+    if (!("total" in outcome)) this.#stop(change);
+    return outcome;
+  }
+
+  /** Stops `change`'s chain, as its commit failed, and throws `error`. */
+  #failed(change: Change, error: unknown): never {
+    this.#stop(change);
+    throw error;
+  }
+
   #stop({ chain }: Change): void {
-    if (chain !== undefined) this.#stopped.add(chain);
+    if (chain !== undefined) this.#stoppedChains.add(chain);
   }
 }

@@ -1,6 +1,8 @@
 import { createClient, ErrorReply, type RedisClientType } from "@redis/client";
 import {
   type Change,
+  changesByValue,
+  messageOf,
   NO_LISTENER,
   type Outcome,
   StoreFailure,
@@ -158,15 +160,9 @@ export class RedisStore implements TotalStore {
 
   async commit(changes: readonly Change[]): Promise<Outcome[]> {
     if (!this.#available) throw this.#unreachable(undefined, "; not applied");
-    const chains = new Map<object, number>();
     const args = [String(STREAM_LENGTH)];
-    for (const { amount, chain } of changes) {
-      let id = 0;
-      if (chain !== undefined) {
-        id = chains.get(chain) ?? chains.size + 1;
-        chains.set(chain, id);
-      }
-      args.push(String(amount), String(id));
+    for (const { amount, chain = 0 } of changesByValue(changes)) {
+      args.push(String(amount), String(chain));
     }
     let reply: number[];
     try {
@@ -336,8 +332,4 @@ export class RedisStore implements TotalStore {
 interface Entry {
   id: string;
   message: { n?: string; t?: string };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,11 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { applyChanges, type ChangeByValue, type Outcome, StoreOpenError } from "./store.ts";
+import {
+  applyChanges,
+  type ChangeByValue,
+  messageOf,
+  type Outcome,
+  StoreOpenError,
+} from "./store.ts";
 
 /**
  * How hard a commit waits for the disk: `full` survives power loss;
@@ -105,10 +111,6 @@ export class SqliteFile {
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Why the file could not be opened, in words a user can act on. */

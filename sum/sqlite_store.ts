@@ -3,7 +3,7 @@ import type { WorkerReply, WorkerRequest } from "./sqlite_worker.ts";
 import { LocalStore } from "./local_store.ts";
 import {
   type Change,
-  type ChangeByValue,
+  changesByValue,
   type Outcome,
   StoreFailure,
   StoreOpenError,
@@ -118,14 +118,7 @@ export class SqliteStore extends LocalStore implements TotalStore {
       });
     }
     // Chains are objects of this thread: the worker gets a number for each.
-    const chains = new Map<object, number>();
-    const plain = changes.map(({ amount, count, chain }): ChangeByValue => {
-      if (chain === undefined) return { amount, count };
-      let id = chains.get(chain);
-      if (id === undefined) chains.set(chain, id = chains.size + 1);
-      return { amount, count, chain: id };
-    });
-    const reply = await this.#ask({ kind: "commit", changes: plain });
+    const reply = await this.#ask({ kind: "commit", changes: changesByValue(changes) });
     if (reply.kind !== "committed") {
       const reason = reply.kind === "failed" ? reply.message : reply.kind;
       throw new StoreFailure(`the store ${this.name} could not commit (${reason}); not applied`, {

@@ -79,6 +79,40 @@ export interface TotalStore {
   close(): Promise<void>;
 }
 
+/**
+ * `changes` as another thread or process gets them: each chain named by a
+ * number, from 1, the same number for the changes of one chain.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { changesByValue } from "./store.ts";
+ * const stream = {};
+ * assert.deepEqual(
+ *   changesByValue([{ amount: 1, count: 1, chain: stream }, { amount: 2, count: 1 }, {
+ *     amount: 3,
+ *     count: 1,
+ *     chain: stream,
+ *   }]),
+ *   [{ amount: 1, count: 1, chain: 1 }, { amount: 2, count: 1 }, { amount: 3, count: 1, chain: 1 }],
+ * );
+ * ```
+ */
+export function changesByValue(changes: readonly Change[]): ChangeByValue[] {
+  const chains = new Map<object, number>();
+  return changes.map(({ amount, count, chain }) => {
+    if (chain === undefined) return { amount, count };
+    let id = chains.get(chain);
+    if (id === undefined) chains.set(chain, id = chains.size + 1);
+    return { amount, count, chain: id };
+  });
+}
+
+/** An error's message, or the thrown value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Thrown when a store cannot be opened; its message is one line for the user. */
 export class StoreOpenError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -52,7 +52,10 @@ export class RunningTotal {
   readonly #watchers = new Set<Inbox<number>>();
 
   /** Takes the store over; `events` hears what the store reports besides totals. */
-  constructor(store: TotalStore, events: Partial<Omit<StoreListener, "committed">> = {}) {
+  constructor(
+    store: TotalStore,
+    events: Partial<Pick<StoreListener, "availability" | "notice">> = {},
+  ) {
     this.store = store;
     this.#commits = new GroupCommit(store);
     store.listen({
