@@ -67,7 +67,7 @@ async function main(args: string[]): Promise<number> {
   }
   let store;
   try {
-    store = await openStore(config.store);
+    store = await openStore(config.store, { clientExpiryMs: config.clientExpiryMs });
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error;
     console.error(`error: ${error.message}`);

@@ -30,6 +30,10 @@ Options:
                                 redis://HOST:PORT[/DB]  one total shared by
                                   every server using it (?prefix=P: its keys
                                   start with P, default sum:)
+  --client-expiry SECONDS     how long the server remembers a client's numbers
+                              after its last one, so that a number resent
+                              within that time is not applied twice
+                              (default: 3600)
   --host HOST                 interface to listen on (default: localhost;
                               0.0.0.0 or :: for all)
   --port PORT                 port (default: 50051; 0 picks a free one)
@@ -61,6 +65,8 @@ export interface ServerConfig {
   store: StoreSpec;
   /** The store's URL as given, for messages. */
   storeUrl: string;
+  /** How long a client's record of applied numbers is kept after its last one. */
+  clientExpiryMs: number;
   graceMs: number;
   /** Connections end after this long (0: never)… */
   maxConnectionAgeMs: number;
@@ -76,6 +82,7 @@ export interface ServerConfig {
 const serverFlags = {
   ...addressFlags,
   store: { type: "string" },
+  "client-expiry": { type: "string", default: "3600" },
   grace: { type: "string", default: "5" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -154,6 +161,9 @@ export function serverConfig(
     host: parseHost(values.host),
     port: parsePort(values.port),
     ...storeFrom(values.store, env("SUM_STORE")),
+    clientExpiryMs: Math.round(
+      numberFlag("--client-expiry", values["client-expiry"], { min: 0.001, max: 30 * DAY }) * 1000,
+    ),
     graceMs,
     maxConnectionAgeMs: seconds("max-connection-age"),
     maxConnectionAgeGraceMs: seconds("max-connection-age-grace"),

@@ -1,8 +1,12 @@
 import { bidiStreaming, clientStreaming, loadService, serverStreaming, unary } from "../lib/mod.ts";
 
-/** A number to add. */
+/** A number to add, with, for exactly-once, its place in its client's sequence. */
 export interface RequestMessage {
   num: number;
+  /** The id the client chose for itself; on a stream, the first message's counts for all. */
+  client_id?: string;
+  /** The number's place in its client's sequence, from 1 (a uint64: a string when received). */
+  seq?: number | string;
 }
 
 /** The total after a change. */

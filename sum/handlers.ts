@@ -1,7 +1,7 @@
 import { GrpcError, pipelined, type ServiceImplementation, Status } from "../lib/mod.ts";
 import type { ReplyMessage, RequestMessage, SumMethods } from "./api.ts";
-import { StoreFailure } from "./store.ts";
-import { type RunningTotal, TotalOutOfRange, TotalsMissed } from "./total.ts";
+import { type SequenceKey, StoreFailure } from "./store.ts";
+import { type RunningTotal, SequenceRejected, TotalOutOfRange, TotalsMissed } from "./total.ts";
 
 /** What the sum service works on. */
 export interface SumServiceOptions {
@@ -24,7 +24,51 @@ function statusOf(error: unknown): unknown {
     return new GrpcError(error.maybeApplied ? Status.UNKNOWN : Status.UNAVAILABLE, error.message);
   }
   if (error instanceof TotalsMissed) return new GrpcError(Status.ABORTED, error.message);
+  if (error instanceof SequenceRejected) {
+    return new GrpcError(Status.FAILED_PRECONDITION, error.message);
+  }
   return error;
+}
+
+/** The longest client id accepted: each is kept, with its numbers' totals, for an hour. */
+export const MAX_CLIENT_ID_LENGTH = 128;
+
+/**
+ * Reads the keys of one call's requests: the client id, given on the first
+ * message at least, and each request's seq. Requests without either have no
+ * key; a call that gives one must give both, and keep to one client id.
+ */
+function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
+  let client = "";
+  return ({ client_id: id = "", seq = 0 }) => {
+    if (id !== "" && id !== client) {
+      if (client !== "") {
+        throw new GrpcError(
+          Status.INVALID_ARGUMENT,
+          `client_id changed within the call, from "${client}" to "${id}"; not applied`,
+        );
+      }
+      if (id.length > MAX_CLIENT_ID_LENGTH) {
+        throw new GrpcError(
+          Status.INVALID_ARGUMENT,
+          `client_id is ${id.length} characters long; at most ${MAX_CLIENT_ID_LENGTH}`,
+        );
+      }
+      client = id;
+    }
+    const n = Number(seq);
+    if (client === "") {
+      if (n === 0) return undefined;
+      throw new GrpcError(Status.INVALID_ARGUMENT, `seq ${seq} given without a client_id`);
+    }
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `numbers of client ${client} need a seq from 1 on, got ${seq}; not applied`,
+      );
+    }
+    return { client, seq: n };
+  };
 }
 
 /** The reply carrying `sum`, at once when the store answered at once. */
@@ -51,7 +95,19 @@ export function sumService(
   return {
     async *SumServer(requests) {
       const chain = {};
-      const add = ({ num }: RequestMessage) => total.add(num, chain);
+      const keyOf = sequenceOf();
+      let invalid: GrpcError | undefined;
+      const add = (request: RequestMessage) => {
+        // An invalid request ends the stream: nothing after it is applied.
+        if (invalid) throw invalid;
+        let key;
+        try {
+          key = keyOf(request);
+        } catch (error) {
+          throw invalid = error as GrpcError;
+        }
+        return total.add(request.num, chain, key);
+      };
       try {
         // Read-ahead costs the memory store, which commits at once, 9% of
         // its pipelined rate, and buys it nothing.
@@ -65,9 +121,9 @@ export function sumService(
       }
     },
 
-    Add({ num }) {
+    Add(request) {
       try {
-        return reply(total.add(num));
+        return reply(total.add(request.num, undefined, sequenceOf()(request)));
       } catch (error) {
         throw statusOf(error);
       }
@@ -76,9 +132,13 @@ export function sumService(
     async AddAll(requests) {
       let batchSum = 0;
       let count = 0;
+      let key: SequenceKey | undefined;
+      const keyOf = sequenceOf();
       try {
-        for await (const { num } of requests) {
-          batchSum += num;
+        for await (const request of requests) {
+          // The batch is one number of its client's sequence: the first message's seq.
+          if (count === 0) key = keyOf(request);
+          batchSum += request.num;
           count++;
           if (!Number.isSafeInteger(batchSum)) {
             throw new TotalOutOfRange(
@@ -86,7 +146,7 @@ export function sumService(
             );
           }
         }
-        return await reply(total.addBatch(batchSum, count));
+        return await reply(total.addBatch(batchSum, count, key));
       } catch (error) {
         throw statusOf(error);
       }

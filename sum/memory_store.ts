@@ -1,5 +1,12 @@
+import { CLIENT_WINDOW, CommitLedger, DEFAULT_CLIENT_EXPIRY_MS, MemoryLedger } from "./ledger.ts";
 import { LocalStore } from "./local_store.ts";
-import { applyChanges, type Change, type Outcome, type TotalStore } from "./store.ts";
+import {
+  applyChanges,
+  type Change,
+  type Outcome,
+  type StoreOptions,
+  type TotalStore,
+} from "./store.ts";
 
 /**
  * The tutorial's store: a total in this process's memory, starting at 0 and
@@ -22,14 +29,28 @@ export class MemoryStore extends LocalStore implements TotalStore {
   readonly name = "memory";
   readonly available = true;
   #total = 0;
+  readonly #clientExpiryMs: number;
+  /** What each client's numbers got, for exactly-once. */
+  readonly clients: MemoryLedger;
+
+  /** `clientExpiryMs`: how long a client's record is kept after its last number (default 1 h). */
+  constructor({ clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS }: StoreOptions = {}) {
+    super();
+    this.#clientExpiryMs = clientExpiryMs;
+    this.clients = new MemoryLedger(CLIENT_WINDOW, clientExpiryMs);
+  }
 
   get total(): number {
     return this.#total;
   }
 
   commit(changes: readonly Change[]): Outcome[] {
-    const { total, outcomes, applied } = applyChanges(this.#total, changes);
+    const ledger = changes.some((change) => change.key)
+      ? new CommitLedger(this.clients, CLIENT_WINDOW, this.#clientExpiryMs)
+      : undefined;
+    const { total, outcomes, applied } = applyChanges(this.#total, changes, ledger);
     this.#total = total;
+    if (ledger && ledger.records.size > 0) this.clients.write(ledger.records);
     if (applied.length > 0) this.listener.committed(applied);
     return outcomes;
   }

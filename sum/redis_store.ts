@@ -5,13 +5,16 @@ import {
   messageOf,
   NO_LISTENER,
   type Outcome,
+  type SequenceKey,
   StoreFailure,
   type StoreListener,
+  type StoreOptions,
   type TotalStore,
 } from "./store.ts";
+import { CLIENT_WINDOW, DEFAULT_CLIENT_EXPIRY_MS, noRecord, outOfOrder, tooOld } from "./ledger.ts";
 
 /** Options of {@linkcode RedisStore}. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends StoreOptions {
   /** Put before every key, so that several services can share one Redis. Default `sum:`. */
   prefix?: string;
   /**
@@ -29,36 +32,91 @@ const TAIL_BLOCK_MS = 1_000;
 
 /**
  * The checked add, run inside Redis so that no two servers can both pass a
- * check only one should. ARGV: the stream's length, then per change its
- * amount and its chain (0 for none). Mirrors `applyChanges` in `store.ts`. The
- * totals it made go to the stream as one entry, which every replica tails.
- * Replies per change: 1 and the total after it, 0 and the total that refused
- * it, or 2 (skipped) and the total.
+ * check only one should. ARGV: the stream's length, the client window, the
+ * client expiry in ms, then per change its amount, its chain (0 for none), its
+ * client ('' for none) and its seq. Mirrors `applyChanges` in `store.ts` and
+ * `CommitLedger` in `ledger.ts`: each client's record is a hash (its `last`
+ * seq, and seq → total for the window) that expires when idle. The totals it
+ * made go to the stream as one entry, which every replica tails. Replies per
+ * change: a kind and a number: 1 and the total after it (or, for a resend,
+ * the total it got then), 0 and the total that refused it, 2 (skipped) and the
+ * total, or for a rejected resend 3 (no record), 4 (out of order) or 5 (too
+ * old) and the client's last seq.
  */
 const CHECKED_ADD = `
 local total = tonumber(redis.call('GET', KEYS[1]) or '0')
-local out, applied, refused = {}, {}, {}
-for i = 2, #ARGV, 2 do
-  local amount, chain = tonumber(ARGV[i]), ARGV[i + 1]
+local window, expiry = tonumber(ARGV[2]), ARGV[3]
+local out, applied, refused, clients, order = {}, {}, {}, {}, {}
+local function record(client)
+  local c = clients[client]
+  if not c then
+    local last = redis.call('HGET', KEYS[4] .. client, 'last')
+    c = { fresh = not last, totals = {} }
+    if last then c.last = tonumber(last) end
+    clients[client] = c
+  end
+  return c
+end
+for i = 4, #ARGV, 4 do
+  local amount, chain, client, seq = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local kind, value, c = nil, nil, nil
   if chain ~= '0' and refused[chain] then
-    out[#out + 1] = 2
-  else
-    local next = total + amount
-    if next < -2147483648 or next > 2147483647 then
-      if chain ~= '0' then refused[chain] = true end
-      out[#out + 1] = 0
-    else
-      total = next
-      applied[#applied + 1] = string.format('%d', total)
-      out[#out + 1] = 1
+    kind, value = 2, total
+  elseif client ~= '' then
+    c = record(client)
+    if c.last == nil then
+      if seq ~= 1 then kind, value = 3, 0 end
+    elseif seq > c.last + 1 then
+      kind, value = 4, c.last
+    elseif seq <= c.last then
+      local t = c.totals[seq]
+      if t == nil and seq > c.last - window then t = redis.call('HGET', KEYS[4] .. client, seq) end
+      if t then kind, value = 1, tonumber(t) else kind, value = 5, c.last end
     end
   end
-  out[#out + 1] = total
+  if kind == nil then
+    local sum = total + amount
+    if sum < -2147483648 or sum > 2147483647 then
+      kind, value = 0, total
+    else
+      total = sum
+      applied[#applied + 1] = string.format('%d', total)
+      kind, value = 1, total
+      if c then
+        if c.from == nil then
+          c.from = seq
+          order[#order + 1] = client
+        end
+        c.totals[seq] = total
+        c.last = seq
+      end
+    end
+  end
+  if (kind == 0 or kind >= 3) and chain ~= '0' then refused[chain] = true end
+  out[#out + 1] = kind
+  out[#out + 1] = value
 end
 if #applied > 0 then
   redis.call('SET', KEYS[1], total)
   local n = redis.call('INCR', KEYS[3])
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 't', table.concat(applied, ','))
+  for _, client in ipairs(order) do
+    local c, key = clients[client], KEYS[4] .. client
+    local fields = { 'last', c.last }
+    for seq = c.from, c.last do
+      fields[#fields + 1] = seq
+      fields[#fields + 1] = c.totals[seq]
+    end
+    for s = 1, #fields, 1000 do
+      redis.call('HSET', key, unpack(fields, s, math.min(s + 999, #fields)))
+    end
+    local old = {}
+    for seq = math.max(1, c.from - window), c.last - window do old[#old + 1] = seq end
+    for s = 1, #old, 1000 do
+      redis.call('HDEL', key, unpack(old, s, math.min(s + 999, #old)))
+    end
+    redis.call('PEXPIRE', key, expiry)
+  end
 end
 return out`;
 
@@ -86,7 +144,8 @@ function idAfter(a: string, b: string): boolean {
 export class RedisStore implements TotalStore {
   readonly groupCommit = true;
   readonly name: string;
-  readonly #keys: [total: string, stream: string, commits: string];
+  readonly #keys: [total: string, stream: string, commits: string, clients: string];
+  readonly #clientExpiryMs: number;
   readonly #commands: Client;
   readonly #tail: Client;
   #listener = NO_LISTENER;
@@ -111,7 +170,9 @@ export class RedisStore implements TotalStore {
     // Named in messages, which reach clients: without its credentials.
     this.name = url.replace(/\/\/[^/@]*@/, "//");
     const prefix = options.prefix ?? "sum:";
-    this.#keys = [`${prefix}total`, `${prefix}totals`, `${prefix}commits`];
+    // The fourth is the prefix of each client's record (a key per client).
+    this.#keys = [`${prefix}total`, `${prefix}totals`, `${prefix}commits`, `${prefix}client:`];
+    this.#clientExpiryMs = options.clientExpiryMs ?? DEFAULT_CLIENT_EXPIRY_MS;
     const parsed = new URL(url);
     parsed.search = "";
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
@@ -160,9 +221,9 @@ export class RedisStore implements TotalStore {
 
   async commit(changes: readonly Change[]): Promise<Outcome[]> {
     if (!this.#available) throw this.#unreachable(undefined, "; not applied");
-    const args = [String(STREAM_LENGTH)];
-    for (const { amount, chain = 0 } of changesByValue(changes)) {
-      args.push(String(amount), String(chain));
+    const args = [String(STREAM_LENGTH), String(CLIENT_WINDOW), String(this.#clientExpiryMs)];
+    for (const { amount, chain = 0, key } of changesByValue(changes)) {
+      args.push(String(amount), String(chain), key?.client ?? "", String(key?.seq ?? 0));
     }
     let reply: number[];
     try {
@@ -181,12 +242,24 @@ export class RedisStore implements TotalStore {
         { maybeApplied: true, cause: error },
       );
     }
-    const outcomes: Outcome[] = new Array(changes.length);
-    for (let i = 0; i < changes.length; i++) {
-      const [kind, total] = [reply[2 * i], reply[2 * i + 1]];
-      outcomes[i] = kind === 1 ? { total } : kind === 0 ? { refused: total } : { skipped: true };
+    return changes.map(({ key }, i) => this.#outcome(reply[2 * i], reply[2 * i + 1], key));
+  }
+
+  #outcome(kind: number, value: number, key: SequenceKey | undefined): Outcome {
+    switch (kind) {
+      case 1:
+        return { total: value };
+      case 0:
+        return { refused: value };
+      case 2:
+        return { skipped: true };
+      case 3:
+        return { rejected: noRecord(key!, this.#clientExpiryMs) };
+      case 4:
+        return { rejected: outOfOrder(key!, value) };
+      default:
+        return { rejected: tooOld(key!, value, CLIENT_WINDOW) };
     }
-    return outcomes;
   }
 
   async #run(args: string[]): Promise<number[]> {

@@ -1,5 +1,12 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
+  CLIENT_WINDOW,
+  type ClientRecord,
+  CommitLedger,
+  DEFAULT_CLIENT_EXPIRY_MS,
+  type LedgerReader,
+} from "./ledger.ts";
+import {
   applyChanges,
   type ChangeByValue,
   messageOf,
@@ -22,9 +29,27 @@ export class CommitFailed extends Error {
   }
 }
 
+/** Options of {@linkcode SqliteFile.open}. */
+export interface SqliteFileOptions {
+  synchronous: SqliteSync;
+  /** How long a client's record is kept after its last number; default one hour. */
+  clientExpiryMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS total (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT OR IGNORE INTO total (id, value) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL,
+  seen INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied (client TEXT NOT NULL, seq INTEGER NOT NULL,
+  total INTEGER NOT NULL, PRIMARY KEY (client, seq)) WITHOUT ROWID;
+`;
+
 /**
  * The total in an SQLite file, on Deno's built-in `node:sqlite`: write-ahead
- * log, one transaction per commit. The file is held with an exclusive lock for
+ * log, one transaction per commit. Beside the total, per client (for
+ * exactly-once), the last number applied and the totals of the last
+ * {@linkcode CLIENT_WINDOW}, written in the same transaction. The file is held with an exclusive lock for
  * as long as it is open, so a second server on it fails at once instead of
  * both serving from one file. Every call blocks until the disk has answered:
  * `sqlite_store.ts` runs it on a worker thread.
@@ -34,26 +59,31 @@ export class CommitFailed extends Error {
  * import assert from "node:assert/strict";
  * import { SqliteFile } from "./sqlite_file.ts";
  * const path = await Deno.makeTempFile({ suffix: ".db" });
- * const file = SqliteFile.open(path, "full");
+ * const file = SqliteFile.open(path, { synchronous: "full" });
  * file.commit([{ amount: 7, count: 1 }]);
  * file.close();
- * assert.equal(SqliteFile.open(path, "full").total, 7);
+ * assert.equal(SqliteFile.open(path, { synchronous: "full" }).total, 7);
  * ```
  */
 export class SqliteFile {
   readonly #db: DatabaseSync;
   readonly #update: StatementSync;
+  readonly #clients: SqliteClients;
   #total: number;
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, clientExpiryMs: number) {
     this.#db = db;
     this.#update = db.prepare("UPDATE total SET value = ? WHERE id = 1");
+    this.#clients = new SqliteClients(db, clientExpiryMs);
     const row = db.prepare("SELECT value FROM total WHERE id = 1").get();
     this.#total = Number(row?.value);
   }
 
   /** Opens (creating if need be) the file at `path`; throws a one-line `StoreOpenError`. */
-  static open(path: string, synchronous: SqliteSync): SqliteFile {
+  static open(
+    path: string,
+    { synchronous, clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS }: SqliteFileOptions,
+  ): SqliteFile {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
@@ -64,12 +94,9 @@ export class SqliteFile {
       // A write at once takes the exclusive lock, and shows now rather than
       // at the first call that the file cannot be written.
       db.exec("BEGIN IMMEDIATE");
-      db.exec(
-        "CREATE TABLE IF NOT EXISTS total (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
-      );
-      db.exec("INSERT OR IGNORE INTO total (id, value) VALUES (1, 0)");
+      db.exec(SCHEMA);
       db.exec("COMMIT");
-      return new SqliteFile(db);
+      return new SqliteFile(db, clientExpiryMs);
     } catch (error) {
       try {
         db?.close();
@@ -93,11 +120,13 @@ export class SqliteFile {
    * throws {@linkcode CommitFailed} (rolled back) if the file cannot take it.
    */
   commit(changes: readonly ChangeByValue[]): { outcomes: Outcome[]; applied: number[] } {
-    const { total, outcomes, applied } = applyChanges(this.#total, changes);
+    const ledger = changes.some((change) => change.key) ? this.#clients.ledger() : undefined;
+    const { total, outcomes, applied } = applyChanges(this.#total, changes, ledger);
     if (applied.length === 0) return { outcomes, applied };
     try {
       this.#db.exec("BEGIN IMMEDIATE");
       this.#update.run(total);
+      if (ledger) this.#clients.write(ledger.records);
       this.#db.exec("COMMIT");
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
@@ -110,6 +139,70 @@ export class SqliteFile {
   /** Closes the file, releasing its lock. */
   close(): void {
     if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/** The clients' records in the file, read as a commit places its changes. */
+class SqliteClients implements LedgerReader {
+  readonly #expiryMs: number;
+  readonly #read: StatementSync;
+  readonly #totalAt: StatementSync;
+  readonly #upsert: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #trim: StatementSync;
+  readonly #forget: StatementSync;
+  readonly #expire: StatementSync;
+  readonly #expireApplied: StatementSync;
+  #swept = 0;
+
+  constructor(db: DatabaseSync, expiryMs: number) {
+    this.#expiryMs = expiryMs;
+    this.#read = db.prepare("SELECT last_seq, seen FROM clients WHERE id = ?");
+    this.#totalAt = db.prepare("SELECT total FROM applied WHERE client = ? AND seq = ?");
+    this.#upsert = db.prepare(
+      "INSERT INTO clients (id, last_seq, seen) VALUES (?, ?, ?) " +
+        "ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, seen = excluded.seen",
+    );
+    this.#insert = db.prepare(
+      "INSERT OR REPLACE INTO applied (client, seq, total) VALUES (?, ?, ?)",
+    );
+    this.#trim = db.prepare("DELETE FROM applied WHERE client = ? AND seq <= ?");
+    this.#forget = db.prepare("DELETE FROM applied WHERE client = ?");
+    this.#expire = db.prepare("DELETE FROM clients WHERE seen < ?");
+    this.#expireApplied = db.prepare(
+      "DELETE FROM applied WHERE client IN (SELECT id FROM clients WHERE seen < ?)",
+    );
+  }
+
+  ledger(): CommitLedger {
+    return new CommitLedger(this, CLIENT_WINDOW, this.#expiryMs);
+  }
+
+  last(client: string): number | undefined {
+    const row = this.#read.get(client);
+    if (!row || Date.now() - Number(row.seen) > this.#expiryMs) return undefined;
+    return Number(row.last_seq);
+  }
+
+  totalAt(client: string, seq: number): number | undefined {
+    const row = this.#totalAt.get(client, seq);
+    return row ? Number(row.total) : undefined;
+  }
+
+  /** Writes what a commit applied, inside its transaction; forgets idle clients now and then. */
+  write(records: ReadonlyMap<string, ClientRecord>): void {
+    const now = Date.now();
+    for (const [client, { fresh, last, totals }] of records) {
+      if (fresh) this.#forget.run(client);
+      this.#upsert.run(client, last, now);
+      for (const [seq, total] of totals) this.#insert.run(client, seq, total);
+      if (last > CLIENT_WINDOW) this.#trim.run(client, last - CLIENT_WINDOW);
+    }
+    if (now - this.#swept >= this.#expiryMs / 10) {
+      this.#swept = now;
+      this.#expireApplied.run(now - this.#expiryMs);
+      this.#expire.run(now - this.#expiryMs);
+    }
   }
 }
 

@@ -7,13 +7,14 @@ import {
   type Outcome,
   StoreFailure,
   StoreOpenError,
+  type StoreOptions,
   type TotalStore,
 } from "./store.ts";
 
 export type { SqliteSync };
 
 /** Options of {@linkcode SqliteStore.open}. */
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreOptions {
   /** Default `full`: a commit survives power loss. */
   synchronous?: SqliteSync;
 }
@@ -87,7 +88,10 @@ export class SqliteStore extends LocalStore implements TotalStore {
     const reply = await store.#ask({
       kind: "open",
       path,
-      synchronous: options.synchronous ?? "full",
+      options: {
+        synchronous: options.synchronous ?? "full",
+        clientExpiryMs: options.clientExpiryMs,
+      },
     });
     if (reply.kind === "opened") {
       store.#total = reply.total;

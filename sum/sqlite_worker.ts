@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { CommitFailed, SqliteFile, type SqliteSync } from "./sqlite_file.ts";
+import { CommitFailed, SqliteFile, type SqliteFileOptions } from "./sqlite_file.ts";
 import type { ChangeByValue, Outcome } from "./store.ts";
 
 /** What the store asks of its worker. */
 export type WorkerRequest =
-  | { kind: "open"; path: string; synchronous: SqliteSync }
+  | { kind: "open"; path: string; options: SqliteFileOptions }
   | { kind: "commit"; changes: ChangeByValue[] }
   | { kind: "close" };
 
@@ -28,7 +28,7 @@ function answer(request: WorkerRequest): WorkerReply {
   try {
     switch (request.kind) {
       case "open":
-        file = SqliteFile.open(request.path, request.synchronous);
+        file = SqliteFile.open(request.path, request.options);
         return { kind: "opened", total: file.total };
       case "commit":
         return { kind: "committed", ...file!.commit(request.changes) };

@@ -6,6 +6,9 @@
  * @module
  */
 import { isInt32 } from "./int32.ts";
+import type { CommitLedger, SequenceKey } from "./ledger.ts";
+
+export type { SequenceKey };
 
 /**
  * One change to the total: `amount`, the sum of `count` numbers. Changes with
@@ -16,6 +19,8 @@ export interface Change {
   readonly amount: number;
   readonly count: number;
   readonly chain?: object;
+  /** Its place in its client's sequence, for exactly-once (see `ledger.ts`). */
+  readonly key?: SequenceKey;
 }
 
 /** A change as another thread or process gets it: its chain named by a number. */
@@ -23,6 +28,7 @@ export interface ChangeByValue {
   readonly amount: number;
   readonly count: number;
   readonly chain?: number;
+  readonly key?: SequenceKey;
 }
 
 /** What became of a change. */
@@ -32,7 +38,12 @@ export type Outcome =
   /** Refused, as it would take `total` outside int32; nothing changed. */
   | { readonly refused: number }
   /** Not tried, because an earlier change of its chain was refused. */
-  | { readonly skipped: true };
+  | { readonly skipped: true }
+  /**
+   * A keyed change the store can neither apply nor answer: too old for its
+   * client's window, out of order, or of a client it has no record of.
+   */
+  | { readonly rejected: string };
 
 /** Hears of every total committed, in commit order, and of the store going away and back. */
 export interface StoreListener {
@@ -100,11 +111,11 @@ export interface TotalStore {
  */
 export function changesByValue(changes: readonly Change[]): ChangeByValue[] {
   const chains = new Map<object, number>();
-  return changes.map(({ amount, count, chain }) => {
-    if (chain === undefined) return { amount, count };
+  return changes.map(({ amount, count, chain, key }) => {
+    if (chain === undefined) return key ? { amount, count, key } : { amount, count };
     let id = chains.get(chain);
     if (id === undefined) chains.set(chain, id = chains.size + 1);
-    return { amount, count, chain: id };
+    return key ? { amount, count, chain: id, key } : { amount, count, chain: id };
   });
 }
 
@@ -135,6 +146,9 @@ export class StoreFailure extends Error {
 /**
  * Applies `changes` in order to `total`, each checked against int32 on its
  * own; the rule every store follows (the Redis store's script mirrors it).
+ * A keyed change is placed in its client's sequence through `ledger` first:
+ * a duplicate gets the total it got before, a change that is neither next nor
+ * a duplicate is rejected and stops its chain, like a refused one.
  *
  * @example
  * ```ts
@@ -159,27 +173,46 @@ export class StoreFailure extends Error {
 export function applyChanges(
   total: number,
   changes: ReadonlyArray<Change | ChangeByValue>,
+  ledger?: CommitLedger,
 ): { total: number; outcomes: Outcome[]; applied: number[] } {
   const outcomes: Outcome[] = new Array(changes.length);
   const applied: number[] = [];
   let refusedChains: Set<object | number> | undefined;
   for (let i = 0; i < changes.length; i++) {
-    const { amount, chain } = changes[i];
+    const { amount, chain, key } = changes[i];
     if (chain !== undefined && refusedChains?.has(chain)) {
       outcomes[i] = { skipped: true };
       continue;
     }
+    const placement = key && ledger ? ledger.place(key) : undefined;
+    if (placement && "duplicate" in placement) {
+      outcomes[i] = { total: placement.duplicate };
+      continue;
+    }
     const next = total + amount;
-    if (isInt32(next)) {
+    if (placement && "rejected" in placement) {
+      outcomes[i] = { rejected: placement.rejected };
+    } else if (isInt32(next)) {
       total = next;
       applied.push(next);
       outcomes[i] = { total: next };
+      if (key && ledger) ledger.applied(key, next);
+      continue;
     } else {
-      if (chain !== undefined) (refusedChains ??= new Set()).add(chain);
       outcomes[i] = { refused: total };
     }
+    if (chain !== undefined) (refusedChains ??= new Set()).add(chain);
   }
   return { total, outcomes, applied };
+}
+
+/** What every store is opened with. */
+export interface StoreOptions {
+  /**
+   * How long a client's record of applied numbers (for exactly-once) is kept
+   * after its last number. Default one hour.
+   */
+  clientExpiryMs?: number;
 }
 
 /** A listener that hears nothing, until a real one is set. */

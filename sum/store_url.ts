@@ -1,7 +1,7 @@
 import { MemoryStore } from "./memory_store.ts";
 import { RedisStore } from "./redis_store.ts";
 import { SqliteStore, type SqliteSync } from "./sqlite_store.ts";
-import type { TotalStore } from "./store.ts";
+import type { StoreOptions, TotalStore } from "./store.ts";
 
 /** The store a server uses when none is named. */
 export const DEFAULT_STORE = "sqlite:sum.db";
@@ -88,13 +88,13 @@ export function parseStoreUrl(text: string): StoreSpec {
 }
 
 /** Opens the store `spec` names; rejects with a one-line `StoreOpenError` if it cannot. */
-export async function openStore(spec: StoreSpec): Promise<TotalStore> {
+export async function openStore(spec: StoreSpec, options: StoreOptions = {}): Promise<TotalStore> {
   switch (spec.kind) {
     case "memory":
-      return new MemoryStore();
+      return new MemoryStore(options);
     case "sqlite":
-      return await SqliteStore.open(spec.path, { synchronous: spec.synchronous });
+      return await SqliteStore.open(spec.path, { ...options, synchronous: spec.synchronous });
     case "redis":
-      return new RedisStore(spec.url, { prefix: spec.prefix });
+      return new RedisStore(spec.url, { ...options, prefix: spec.prefix });
   }
 }

@@ -1,7 +1,7 @@
 import { Inbox } from "../lib/mod.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { INT32_RANGE } from "./int32.ts";
-import type { Outcome, StoreListener, TotalStore } from "./store.ts";
+import type { Outcome, SequenceKey, StoreListener, TotalStore } from "./store.ts";
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
 export class TotalOutOfRange extends RangeError {
@@ -16,6 +16,14 @@ export class ChangeSkipped extends Error {
   constructor() {
     super("not applied: an earlier number of the same call was refused");
     this.name = "ChangeSkipped";
+  }
+}
+
+/** Thrown for a resent number the store can neither apply nor answer (see `ledger.ts`). */
+export class SequenceRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SequenceRejected";
   }
 }
 
@@ -82,21 +90,26 @@ export class RunningTotal {
 
   /**
    * Adds `n`; returns the new total once committed. Numbers of one stream pass
-   * the same `chain`: after one is refused, the rest are not applied.
+   * the same `chain`: after one is refused, the rest are not applied. With a
+   * `key`, a number already applied is not applied again: its total then is
+   * returned.
    */
-  add(n: number, chain?: object): number | Promise<number> {
+  add(n: number, chain?: object, key?: SequenceKey): number | Promise<number> {
     return settle(
-      this.#commits.submit({ amount: n, count: 1, chain }),
+      this.#commits.submit({ amount: n, count: 1, chain, key }),
       (before) =>
         `adding ${n} to the total ${before} gives ${before + n}, outside int32 ${INT32_RANGE}; ` +
         `total unchanged`,
     );
   }
 
-  /** Adds a batch of `count` numbers summing to `batchSum` as one change; returns the new total. */
-  addBatch(batchSum: number, count: number): number | Promise<number> {
+  /**
+   * Adds a batch of `count` numbers summing to `batchSum` as one change;
+   * returns the new total. With a `key`, as {@linkcode add}.
+   */
+  addBatch(batchSum: number, count: number, key?: SequenceKey): number | Promise<number> {
     return settle(
-      this.#commits.submit({ amount: batchSum, count }),
+      this.#commits.submit({ amount: batchSum, count, key }),
       (before) =>
         `adding the batch of ${count} numbers (sum ${batchSum}) to the total ${before} ` +
         `gives ${
@@ -160,5 +173,6 @@ function settle(
 function totalOf(outcome: Outcome, refusal: (before: number) => string): number {
   if ("total" in outcome) return outcome.total;
   if ("refused" in outcome) throw new TotalOutOfRange(refusal(outcome.refused));
+  if ("rejected" in outcome) throw new SequenceRejected(outcome.rejected);
   throw new ChangeSkipped();
 }

@@ -1,0 +1,208 @@
+/**
+ * Exactly-once: what a store remembers of each client's numbers, so that a
+ * number resent with the same client id and sequence number is answered with
+ * the total it got the first time instead of being applied again. The scheme
+ * is Kafka's idempotent producer's: a client numbers what it sends 1, 2, 3, …;
+ * the store keeps, per client, the last number it applied and the totals of
+ * the last {@linkcode CLIENT_WINDOW} numbers.
+ *
+ * @module
+ */
+
+/** Totals kept per client: the most numbers a client may have sent and not seen answered. */
+export const CLIENT_WINDOW = 4096;
+
+/** How long a client's record is kept after its last number, unless told otherwise: one hour. */
+export const DEFAULT_CLIENT_EXPIRY_MS = 3_600_000;
+
+/** A number's place in its client's sequence. */
+export interface SequenceKey {
+  readonly client: string;
+  /** 1 for the client's first number, then one more for each. */
+  readonly seq: number;
+}
+
+/** What a store can tell of a client's record: nothing once it has expired. */
+export interface LedgerReader {
+  /** The last seq applied for `client`, or undefined if the store has no record of it. */
+  last(client: string): number | undefined;
+  /** The total `seq` of `client` got, if still kept. */
+  totalAt(client: string, seq: number): number | undefined;
+}
+
+/** What a commit adds to one client's record. */
+export interface ClientRecord {
+  /** The store had no record of the client before this commit (drop what it kept, if anything). */
+  readonly fresh: boolean;
+  /** The last seq applied, after the commit. */
+  last: number;
+  /** `[seq, total]` of each number applied in the commit, in order. */
+  readonly totals: Array<[seq: number, total: number]>;
+}
+
+/** What became of a keyed number, before it was tried. */
+export type Placement =
+  /** Applied before: its total then. */
+  | { readonly duplicate: number }
+  /** Next in its client's sequence: apply it. */
+  | { readonly next: true }
+  /** Neither: why it can be neither applied nor answered. */
+  | { readonly rejected: string };
+
+/**
+ * The client records of one commit, read through to the store's and
+ * overlaid with what the commit has applied so far, so that a number resent
+ * within the same commit is found too.
+ */
+export class CommitLedger {
+  readonly #store: LedgerReader;
+  readonly #window: number;
+  readonly #expiryMs: number;
+  /** Per client touched by the commit: what it adds. */
+  readonly records = new Map<string, ClientRecord>();
+
+  constructor(store: LedgerReader, window: number, expiryMs: number) {
+    this.#store = store;
+    this.#window = window;
+    this.#expiryMs = expiryMs;
+  }
+
+  /** Where `key` stands in its client's sequence. */
+  place({ client, seq }: SequenceKey): Placement {
+    const record = this.records.get(client);
+    const last = record ? record.last : this.#store.last(client);
+    if (last === undefined) {
+      return seq === 1 ? { next: true } : { rejected: noRecord({ client, seq }, this.#expiryMs) };
+    }
+    if (seq === last + 1) return { next: true };
+    if (seq > last) return { rejected: outOfOrder({ client, seq }, last) };
+    const total = this.#recorded(client, seq, record);
+    if (total !== undefined && seq > last - this.#window) return { duplicate: total };
+    return { rejected: tooOld({ client, seq }, last, this.#window) };
+  }
+
+  /** Notes that `key`, placed next, was applied and gave `total`. */
+  applied({ client, seq }: SequenceKey, total: number): void {
+    let record = this.records.get(client);
+    if (!record) {
+      record = { fresh: this.#store.last(client) === undefined, last: seq, totals: [] };
+      this.records.set(client, record);
+    }
+    record.last = seq;
+    record.totals.push([seq, total]);
+  }
+
+  #recorded(client: string, seq: number, record: ClientRecord | undefined): number | undefined {
+    if (record) {
+      const first = record.totals[0]?.[0];
+      if (first !== undefined && seq >= first) return record.totals[seq - first][1];
+      if (record.fresh) return undefined;
+    }
+    return this.#store.totalAt(client, seq);
+  }
+}
+
+/** Why a number of a client the store has no record of, other than its first, is rejected. */
+export function noRecord({ client, seq }: SequenceKey, expiryMs: number): string {
+  return `number ${seq} of client ${client}: the server has no record of this client (never ` +
+    `seen, or forgotten after ${seconds(expiryMs)} idle), so whether its numbers from ${seq} ` +
+    "on were applied is unknown; not applied";
+}
+
+/** Why a number that skips some of its client's sequence is rejected. */
+export function outOfOrder({ client, seq }: SequenceKey, last: number): string {
+  return `number ${seq} of client ${client} is out of order: the last applied is ${last}, ` +
+    `so ${last + 1} must come next; not applied`;
+}
+
+/** Why a resend older than the window is rejected. */
+export function tooOld({ client, seq }: SequenceKey, last: number, window: number): string {
+  return `number ${seq} of client ${client} was applied, but its total is no longer kept ` +
+    `(the server keeps the last ${window} per client; the last applied is ${last})`;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** Per client: the last seq applied, the totals of the window's numbers, and when it was last seen. */
+interface MemoryRecord {
+  last: number;
+  /** Totals by `seq % window`. */
+  readonly ring: number[];
+  seen: number;
+}
+
+/**
+ * Client records in this process's memory, for the memory store. Records of
+ * clients idle longer than `expiryMs` are forgotten, on reading and in a
+ * sweep at most every tenth of `expiryMs`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CommitLedger, MemoryLedger } from "./ledger.ts";
+ * const ledger = new MemoryLedger(4096, 60_000);
+ * const commit = new CommitLedger(ledger, 4096, 60_000);
+ * assert.deepEqual(commit.place({ client: "a", seq: 1 }), { next: true });
+ * commit.applied({ client: "a", seq: 1 }, 5);
+ * ledger.write(commit.records);
+ * assert.deepEqual(new CommitLedger(ledger, 4096, 60_000).place({ client: "a", seq: 1 }), {
+ *   duplicate: 5,
+ * });
+ * ```
+ */
+export class MemoryLedger implements LedgerReader {
+  readonly #window: number;
+  readonly #expiryMs: number;
+  readonly #clients = new Map<string, MemoryRecord>();
+  #swept = Date.now();
+
+  constructor(window: number, expiryMs: number) {
+    this.#window = window;
+    this.#expiryMs = expiryMs;
+  }
+
+  /** Clients with a record. */
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  last(client: string): number | undefined {
+    return this.#live(client)?.last;
+  }
+
+  totalAt(client: string, seq: number): number | undefined {
+    const record = this.#live(client);
+    if (!record || seq > record.last || seq <= record.last - this.#window) return undefined;
+    return record.ring[seq % this.#window];
+  }
+
+  /** Keeps what a commit applied. */
+  write(records: ReadonlyMap<string, ClientRecord>, now = Date.now()): void {
+    for (const [client, { fresh, last, totals }] of records) {
+      let record = this.#clients.get(client);
+      if (!record || fresh) this.#clients.set(client, record = { last, ring: [], seen: now });
+      record.last = last;
+      record.seen = now;
+      for (const [seq, total] of totals) record.ring[seq % this.#window] = total;
+    }
+    if (now - this.#swept >= this.#expiryMs / 10) this.#sweep(now);
+  }
+
+  #live(client: string): MemoryRecord | undefined {
+    const record = this.#clients.get(client);
+    if (record && Date.now() - record.seen > this.#expiryMs) {
+      this.#clients.delete(client);
+      return undefined;
+    }
+    return record;
+  }
+
+  #sweep(now: number): void {
+    this.#swept = now;
+    for (const [client, { seen }] of this.#clients) {
+      if (now - seen > this.#expiryMs) this.#clients.delete(client);
+    }
+  }
+}
