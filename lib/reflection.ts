@@ -1,12 +1,27 @@
+import { Buffer } from "node:buffer";
 import { ReflectionService } from "@grpc/reflection";
 import { fileURLToPath } from "node:url";
-import { loadSync, type Options as LoaderOptions } from "@grpc/proto-loader";
+import {
+  loadSync,
+  type Options as LoaderOptions,
+  type PackageDefinition,
+} from "@grpc/proto-loader";
+import { protocDescriptors } from "./descriptors.ts";
 import type { GrpcServer } from "./server.ts";
 
 /**
  * Serves gRPC server reflection (`grpc.reflection.v1` and `v1alpha`) on
  * `server`, describing every service in `protoFiles`, so that grpcurl,
  * grpcui, Postman or Evans can list and call them without the proto files.
+ *
+ * The file descriptors served are the ones protoc would write, which strict
+ * descriptor pools (grpc-go's, which grpcurl uses; protoc's, which Python
+ * uses) require: map entry messages named `<Field>Entry`, type names fully
+ * qualified, and each file importing the files whose types it uses. As
+ * `@grpc/reflection` serves them, the files are one per package, named after
+ * it (`grpc_health_v1.proto`), not the proto files themselves. Field names
+ * are the proto's own (`keepCase: true`) unless `loaderOptions` say
+ * otherwise.
  *
  * @example
  * ```ts ignore
@@ -19,5 +34,29 @@ export function addReflection(
   loaderOptions: LoaderOptions = {},
 ): void {
   const paths = protoFiles.map((file) => file instanceof URL ? fileURLToPath(file) : file);
-  new ReflectionService(loadSync(paths, loaderOptions)).addToServer(server.raw);
+  const definition = loadSync(paths, { keepCase: true, ...loaderOptions });
+  new ReflectionService(withProtocDescriptors(definition)).addToServer(server.raw);
+}
+
+type Described = { fileDescriptorProtos?: Buffer[] };
+
+/** `definition` with every file descriptor replaced by {@linkcode protocDescriptors}' version. */
+function withProtocDescriptors(definition: PackageDefinition): PackageDefinition {
+  const entries = Object.entries(definition) as [string, Described][];
+  // Every type and service of one load shares the same files; rewrite each file once.
+  const files = [
+    ...new Set(entries.flatMap(([, { fileDescriptorProtos }]) => fileDescriptorProtos ?? [])),
+  ];
+  const rewritten = new Map(
+    protocDescriptors(files).map((bytes, i) => [files[i], Buffer.from(bytes)]),
+  );
+  return Object.fromEntries(entries.map(([name, described]) => [
+    name,
+    described.fileDescriptorProtos
+      ? {
+        ...described,
+        fileDescriptorProtos: described.fileDescriptorProtos.map((file) => rewritten.get(file)!),
+      }
+      : described,
+  ])) as PackageDefinition;
 }
