@@ -48,7 +48,10 @@ async function* confirm(tasks: AsyncIterable<ServerMsg>, print: Print): AsyncGen
 /**
  * One connection: sends `status` with `sendStatus`, and meanwhile registers
  * with `getTask` and streams a confirmation of each task to `tellResult`.
- * Ends when the server ends the task stream; fails when the connection does.
+ * Ends when the server ends the task stream; fails when any of its calls
+ * does, or when `signal` aborts. The session has one signal for all its
+ * calls: the first failure cancels the others, and the session ends only
+ * once every call has, so that none outlives it.
  */
 export async function runSession(
   target: string,
@@ -56,17 +59,27 @@ export async function runSession(
   status: string[],
   signal?: AbortSignal,
 ): Promise<void> {
+  const session = new AbortController();
+  const sessionSignal = signal ? AbortSignal.any([signal, session.signal]) : session.signal;
+  let failure: { error: unknown } | undefined;
+  const endsSession = (call: Promise<unknown>) =>
+    call.catch((error) => {
+      failure ??= { error };
+      session.abort();
+    });
   const channel = createChannel(target);
   try {
     const contact = createClient(Contact, channel);
-    const tasks = contact.getTask({}, { signal });
+    const tasks = contact.getTask({}, { signal: sessionSignal });
     await Promise.all([
-      sendStatus(contact, status, print, signal),
-      contact.tellResult(confirm(tasks, print), { signal }),
+      endsSession(sendStatus(contact, status, print, sessionSignal)),
+      endsSession(contact.tellResult(confirm(tasks, print), { signal: sessionSignal })),
     ]);
   } finally {
+    session.abort();
     channel.close();
   }
+  if (failure) throw failure.error;
 }
 
 /**

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { GrpcError, GrpcServer, Status } from "../../lib/mod.ts";
+import { listen } from "../_shared/program.ts";
 import { Printed } from "../_shared/testing.ts";
 import { closedPort } from "../../tests/programs.ts";
+import { Contact } from "./api.ts";
 import { runClient } from "./client.ts";
 import { startServer } from "./server.ts";
+import { TaskList } from "./tasks.ts";
 
 const has = (text: string) => (texts: readonly string[]) => texts.includes(text);
 
@@ -115,4 +119,54 @@ Deno.test("contact: with no server, the client retries, saying why each time", a
   } finally {
     await client.stop();
   }
+});
+
+Deno.test("contact: when sendStatus fails on a live connection, the session's other calls end with it; after the retries one getTask is open and a task is printed once", async () => {
+  // A server that refuses the first three status streams but stays up, and
+  // counts the getTask calls open on it.
+  const tasks = new TaskList();
+  const serverOut = new Printed();
+  let statusCalls = 0, open = 0;
+  const server = new GrpcServer().add(Contact, {
+    async *sendStatus(messages) {
+      if (++statusCalls <= 3) throw new GrpcError(Status.UNAVAILABLE, "status is not taken yet");
+      for await (const { msg } of messages) yield { ret: `server received message: ${msg}` };
+    },
+    async *getTask(_registration, { signal }) {
+      serverOut.print(`getTask calls open: ${++open}`);
+      try {
+        for await (const task of tasks.follow(signal)) yield { task };
+      } finally {
+        serverOut.print(`getTask calls open: ${--open}`);
+      }
+    },
+    async tellResult(results) {
+      for await (const { ret } of results) serverOut.print(`the client confirmed: ${ret}`);
+      return {};
+    },
+  });
+  await using started = await listen(server, { port: 0 });
+  const out = new Printed();
+  const client = startClient(`localhost:${started.port}`, out, 10);
+  try {
+    await out.waitFor(has("server received message: data: 12"));
+    assert.deepEqual(
+      out.texts.filter((text) => text.startsWith("server connected out")),
+      Array(3).fill(
+        "server connected out, please retry: UNAVAILABLE: status is not taken yet",
+      ),
+    );
+    // The three failed sessions' getTask calls were cancelled with them.
+    await serverOut.waitFor(() => open === 1);
+    tasks.add("task: 101");
+    await serverOut.waitFor(has("the client confirmed: client received task: task: 101"));
+  } finally {
+    await client.stop();
+  }
+  assert.deepEqual(out.texts.filter((text) => text.startsWith("client received")), [
+    "client received task from the server: task: 101",
+  ]);
+  assert.deepEqual(serverOut.texts.filter((text) => text.startsWith("the client")), [
+    "the client confirmed: client received task: task: 101",
+  ]);
 });
