@@ -40,3 +40,8 @@ export * from "./server.ts";
 export * from "./service.ts";
 export * from "./status.ts";
 export * from "./tls.ts";
+export * from "./backoff.ts";
+export * from "./replay.ts";
+export * from "./resumable.ts";
+export * from "./retry.ts";
+export * from "./failover.ts";
