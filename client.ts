@@ -6,19 +6,22 @@
  */
 import {
   channelCredentials,
-  type Client,
-  createChannel,
-  createClient,
+  Failover,
   GrpcError,
+  ReplayBuffer,
+  resumable,
+  retrying,
+  type RetryOptions,
   Status,
 } from "./lib/mod.ts";
 import {
-  addressFlags,
   fileFlag,
   hostPort,
+  numberFlag,
   parseFlags,
   parseHost,
   parsePort,
+  parseServers,
   UsageError,
 } from "./cli/flags.ts";
 import { describeFailure, isUnreachable } from "./cli/failures.ts";
@@ -26,8 +29,9 @@ import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { int32Problem, numbers, type NumberToken, tokens } from "./cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
+import { CLIENT_WINDOW } from "./sum/ledger.ts";
 
-const USAGE = `Usage: deno task client [--host HOST] [--port PORT] [COMMAND]
+const USAGE = `Usage: deno task client [OPTIONS] [COMMAND]
 
 Commands:
   (none)      stream numbers from stdin, printing the running total after each
@@ -39,24 +43,55 @@ Commands:
 Numbers are integers within int32, separated by spaces or newlines. A bad token
 is reported with its line number and skipped; the exit status is then 1.
 
+Each number counts exactly once: when a server goes away mid-call, the client
+says so on stderr, reconnects (to the next server, if given several), and
+resends what was not confirmed; the server applies nothing twice.
+
 Options:
-  --host HOST   server host (default: localhost)
-  --port PORT   server port (default: 50051)
-  --tls         connect with TLS, trusting the system's root certificates
-  --ca FILE     connect with TLS, trusting this CA certificate (PEM)
-  --cert FILE   present this client certificate (PEM) for mutual TLS...
-  --key FILE    ...with this private key (PEM)
-  -h, --help    show this help
+  --host HOST          server host (default: localhost)
+  --port PORT          server port (default: 50051)
+  --server HOST:PORT   a server to use, instead of --host and --port; give it
+                       more than once, or a comma-separated list, for servers
+                       sharing one total (Redis): after a failure the client
+                       moves to the next
+  --retry-for SECONDS  give up once calls have failed for this long without
+                       progress (default: 30)
+  --no-retry           stop at the first failure, reporting what may or may
+                       not have been applied
+  --tls                connect with TLS, trusting the system's root certificates
+  --ca FILE            connect with TLS, trusting this CA certificate (PEM)
+  --cert FILE          present this client certificate (PEM) for mutual TLS...
+  --key FILE           ...with this private key (PEM)
+  -h, --help           show this help
 
 Exit status: 0 done, 1 the call failed or the input had bad tokens,
 2 usage error, 130 interrupted (Ctrl-C).`;
 
 /**
- * Numbers sent and not yet answered, at most. Deno 2.8.3's node:http2 does not
- * hold writes back by HTTP/2 flow control, so this window is what keeps a
- * fast input from piling up in memory when the server is slower.
+ * Numbers sent and not yet answered, at most: the numbers a server keeps the
+ * totals of per client, so that every one of them can be resent. Deno 2.8.3's
+ * node:http2 does not hold writes back by HTTP/2 flow control, so this window
+ * is also what keeps a fast input from piling up in memory when the server is
+ * slower.
  */
-export const IN_FLIGHT_WINDOW = 4096;
+export const IN_FLIGHT_WINDOW = CLIENT_WINDOW;
+
+/**
+ * Failures after which numbers are resent: the server deduplicates them, so
+ * any failure that is not an answer about the numbers themselves.
+ */
+const RESENDABLE: ReadonlySet<number> = new Set([
+  Status.UNAVAILABLE,
+  Status.UNKNOWN,
+  Status.INTERNAL,
+  Status.CANCELLED,
+  Status.DEADLINE_EXCEEDED,
+  Status.RESOURCE_EXHAUSTED,
+]);
+
+function isResendable(error: unknown): boolean {
+  return error instanceof GrpcError && RESENDABLE.has(error.code);
+}
 
 /** Where the client reads and writes, and what interrupts it. */
 export interface ClientIO {
@@ -68,13 +103,17 @@ export interface ClientIO {
 }
 
 interface Session {
-  client: Client<SumMethods>;
-  target: string;
+  servers: Failover<SumMethods>;
   /** Whether it connects with TLS. */
   tls: boolean;
   out: LineWriter;
   err: LineWriter;
   signal: AbortSignal;
+  /** The id the server knows this run's numbers by; empty with --no-retry. */
+  clientId: string;
+  retry: RetryOptions;
+  /** Whether some attempt failed after it may have reached the server. */
+  reached: boolean;
 }
 
 /**
@@ -107,14 +146,29 @@ export async function runClient(args: string[], io: ClientIO): Promise<number> {
 }
 
 const clientFlags = {
-  ...addressFlags,
+  host: { type: "string" },
+  port: { type: "string" },
+  server: { type: "string", multiple: true },
+  "retry-for": { type: "string", default: "30" },
+  "no-retry": { type: "boolean", default: false },
   tls: { type: "boolean", default: false },
   ca: { type: "string" },
   cert: { type: "string" },
   key: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
 } as const;
 
 type ClientValues = ReturnType<typeof parseFlags<typeof clientFlags>>["values"];
+
+function targetsFrom({ host, port, server }: ClientValues): string[] {
+  if (server === undefined) {
+    return [hostPort(parseHost(host ?? "localhost"), parsePort(port ?? "50051"))];
+  }
+  if (host !== undefined || port !== undefined) {
+    throw new UsageError("--server replaces --host and --port: give one or the other");
+  }
+  return parseServers(server);
+}
 
 function credentialsFrom({ tls, ca, cert, key }: ClientValues) {
   if ((cert === undefined) !== (key === undefined)) {
@@ -144,17 +198,51 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
       command === "add" ? "add takes one number" : `${command} takes no arguments`,
     );
   }
-  const target = hostPort(parseHost(values.host), parsePort(values.port));
+  const targets = targetsFrom(values);
   const credentials = credentialsFrom(values);
-  const channel = createChannel(target, { credentials });
-  const session = {
-    client: createClient(SumService, channel),
-    target,
+  const retryForMs = numberFlag("--retry-for", values["retry-for"], { min: 0, max: 86_400 }) * 1000;
+  const session: Session = {
+    servers: new Failover(SumService, targets, { credentials }),
     tls: credentials !== undefined,
     out,
     err,
     signal: io.signal,
+    clientId: values["no-retry"] ? "" : crypto.randomUUID(),
+    retry: {},
+    reached: false,
   };
+  const noted = (error: unknown) => {
+    if (!(error instanceof GrpcError) || !isUnreachable(error)) session.reached = true;
+  };
+  let unreached = 0;
+  session.retry = values["no-retry"]
+    ? {
+      retryable: (error) => {
+        noted(error);
+        return false;
+      },
+    }
+    : {
+      retryForMs,
+      signal: io.signal,
+      retryable: (error) => {
+        noted(error);
+        if (!isResendable(error) || io.signal.aborted) return false;
+        // Until a server is reached, each is tried once: pointed at nothing,
+        // the client fails fast.
+        return session.reached || ++unreached < targets.length;
+      },
+      onRetry: ({ error, failures }) => {
+        if (failures > 1) return;
+        const what = error instanceof GrpcError
+          ? describeFailure(error, session.servers.target, { tls: session.tls })
+          : String(error);
+        err.line(
+          `notice: ${what}; reconnecting${targets.length > 1 ? " to the next server" : ""} ` +
+            `and resending what was not confirmed (for up to ${values["retry-for"]} s)`,
+        );
+      },
+    };
   try {
     switch (command) {
       case "add":
@@ -169,33 +257,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
         return await streamSums(session, io.stdin);
     }
   } finally {
-    channel.close();
-  }
-}
-
-/** The numbers sent and not yet answered, oldest first. */
-class InFlight {
-  #sent: NumberToken[] = [];
-  #head = 0;
-
-  get size(): number {
-    return this.#sent.length - this.#head;
-  }
-
-  get first(): NumberToken | undefined {
-    return this.#sent[this.#head];
-  }
-
-  push(token: NumberToken): void {
-    this.#sent.push(token);
-  }
-
-  shift(): void {
-    this.#head++;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#sent.length) {
-      this.#sent = this.#sent.slice(this.#head);
-      this.#head = 0;
-    }
+    session.servers.close();
   }
 }
 
@@ -214,52 +276,73 @@ function requestsFrom(stdin: ReadableStream<Uint8Array>, session: Session) {
   return { input, badTokens: () => bad };
 }
 
+/** A number of the input with its place in this run's sequence. */
+interface Numbered extends NumberToken {
+  seq: number;
+}
+
+async function* numbered(input: AsyncIterable<NumberToken>): AsyncGenerator<Numbered> {
+  let seq = 0;
+  for await (const token of input) yield { ...token, seq: ++seq };
+}
+
+/**
+ * The requests of one attempt: the client id on the first, for the server
+ * to know the rest by, and each number's seq; neither with --no-retry.
+ */
+async function* requestsOf(
+  items: AsyncIterable<Numbered>,
+  clientId: string,
+): AsyncGenerator<RequestMessage> {
+  let first = true;
+  for await (const { value, seq } of items) {
+    if (clientId === "") yield { num: value };
+    else yield first ? { num: value, client_id: clientId, seq } : { num: value, seq };
+    first = false;
+  }
+}
+
+/** On attempts after the first, the next server, on a new channel. */
+function clientFor(session: Session, attempt: number) {
+  if (attempt > 1) session.servers.next();
+  return session.servers.client;
+}
+
 async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
   const { input, badTokens } = requestsFrom(stdin, session);
-  const inFlight = new InFlight();
-  let lastSent = 0;
-  let allSent = false;
-  let applied = 0;
+  const call = resumable(
+    numbered(input),
+    (items, { attempt, signal }) =>
+      clientFor(session, attempt).SumServer(requestsOf(items, session.clientId), { signal }),
+    { ...session.retry, window: IN_FLIGHT_WINDOW },
+  );
   let total: number | undefined;
-  let windowOpen: PromiseWithResolvers<void> | undefined;
-  async function* requests(): AsyncGenerator<RequestMessage> {
-    for await (const token of input) {
-      if (inFlight.size >= IN_FLIGHT_WINDOW) {
-        windowOpen = Promise.withResolvers();
-        await windowOpen.promise;
-      }
-      inFlight.push(token);
-      lastSent = token.line;
-      yield { num: token.value };
-    }
-    allSent = true;
-  }
   try {
-    for await (const { sum } of session.client.SumServer(requests(), { signal: session.signal })) {
-      applied++;
+    for await (const { sum } of call) {
       total = sum;
-      inFlight.shift();
-      windowOpen?.resolve();
       await session.out.line(String(sum));
     }
   } catch (error) {
     const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
-    const first = inFlight.first;
+    const unconfirmed = call.unconfirmed().slice(0, call.sent - call.answered);
+    const first = unconfirmed[0];
+    if (!session.reached) return failure(session, error, ["nothing was applied"]);
     const progress = [
-      `applied: ${numbersText(applied)}` + (total === undefined ? "" : ` (total ${total})`),
+      `applied: ${numbersText(call.answered)}` + (total === undefined ? "" : ` (total ${total})`),
     ];
     if (rejected && first) {
       progress.push(`not applied: ${first.value} (line ${first.line}) and everything after it`);
     } else {
       if (first) {
         progress.push(
-          `unconfirmed: ${numbersText(inFlight.size)} sent from line ${first.line} on, ` +
+          `unconfirmed: ${numbersText(unconfirmed.length)} sent from line ${first.line} on, ` +
             `with no reply: they may or may not have been applied`,
         );
       }
-      if (!allSent) {
+      if (!call.allRead || call.sent < call.answered + call.unconfirmed().length) {
+        const lastSent = unconfirmed.at(-1) ?? call.lastAnswered;
         progress.push(
-          lastSent === 0 ? "not sent: the input" : `not sent: anything after line ${lastSent}`,
+          lastSent ? `not sent: anything after line ${lastSent.line}` : "not sent: the input",
         );
       }
     }
@@ -271,59 +354,80 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
 async function add(session: Session, text: string) {
   const problem = int32Problem(text);
   if (problem !== undefined) throw new UsageError(`"${text}" ${problem}`);
+  const request: RequestMessage = session.clientId === ""
+    ? { num: Number(text) }
+    : { num: Number(text), client_id: session.clientId, seq: 1 };
   try {
-    const { sum } = await session.client.Add({ num: Number(text) }, { signal: session.signal });
+    const { sum } = await retrying(
+      (attempt) => clientFor(session, attempt).Add(request, { signal: session.signal }),
+      session.retry,
+    );
     session.out.line(String(sum));
     return 0;
   } catch (error) {
-    return failure(session, error, []);
+    return failure(session, error, session.reached ? [] : ["nothing was applied"]);
   }
 }
 
 async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
   const { input, badTokens } = requestsFrom(stdin, session);
-  let allSent = false;
-  async function* requests(): AsyncGenerator<RequestMessage> {
-    for await (const { value } of input) yield { num: value };
-    allSent = true;
-  }
+  // The batch is one number of this run's sequence, sent whole on each attempt.
+  const batch = new ReplayBuffer(numbered(input));
   try {
-    const { sum } = await session.client.AddAll(requests(), { signal: session.signal });
+    const { sum } = await retrying(
+      (attempt) =>
+        clientFor(session, attempt).AddAll(
+          requestsOf(batch.replay(session.signal), session.clientId),
+          {
+            signal: session.signal,
+          },
+        ),
+      session.retry,
+    );
     session.out.line(String(sum));
     return badTokens() > 0 ? 1 : 0;
   } catch (error) {
+    const allSent = batch.done && batch.sent === batch.size && session.reached;
     const unknown = allSent && !(error instanceof GrpcError && error.code === Status.OUT_OF_RANGE);
+    if (!session.reached) return failure(session, error, ["nothing was applied"]);
     return failure(session, error, [
       unknown
         ? "the batch was sent whole: it may or may not have been applied"
         : "nothing was applied (the batch is all or nothing)",
     ]);
+  } finally {
+    batch.close();
   }
 }
 
 /** Prints the total, then with `once` stops, else every new total. */
 async function watch(session: Session, { once = false } = {}) {
   try {
-    for await (const { sum } of session.client.Watch({}, { signal: session.signal })) {
+    for await (const { sum } of session.servers.client.Watch({}, { signal: session.signal })) {
       await session.out.line(String(sum));
       if (once) break;
     }
     return 0;
   } catch (error) {
-    return failure(session, error, []);
+    return failure(session, error, [], false);
   }
 }
 
-/** Reports a failed call with what was and was not applied; returns the exit status. */
-function failure(session: Session, error: unknown, progress: string[]): number {
+/**
+ * Reports a failed call with what was and was not applied; returns the exit
+ * status. `retried`: the call was retried until the time ran out.
+ */
+function failure(session: Session, error: unknown, progress: string[], retried = true): number {
   if (!(error instanceof GrpcError)) throw error;
-  const { err, target } = session;
-  if (isUnreachable(error)) {
-    err.line(`error: ${describeFailure(error, target, { tls: session.tls })}`);
-    err.line("nothing was applied");
-    return 1;
+  const { err } = session;
+  if (session.signal.aborted) {
+    err.line("interrupted: call cancelled");
+  } else {
+    err.line(`error: ${describeFailure(error, session.servers.target, { tls: session.tls })}`);
+    if (retried && session.reached && session.retry.retryForMs && isResendable(error)) {
+      err.line(`gave up after retrying for ${(session.retry.retryForMs ?? 0) / 1000} s`);
+    }
   }
-  err.line(session.signal.aborted ? "interrupted: call cancelled" : `error: ${error.message}`);
   for (const line of progress) err.line(line);
   return session.signal.aborted ? 130 : 1;
 }

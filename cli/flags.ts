@@ -144,6 +144,31 @@ export function parseHost(text: string): string {
 }
 
 /**
+ * The servers `--server` names: each value `HOST:PORT`, or several of them
+ * separated by commas; returned as `host:port` targets, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseServers } from "./flags.ts";
+ * assert.deepEqual(parseServers(["a:1,b:2", "[::1]:3"]), ["a:1", "b:2", "[::1]:3"]);
+ * assert.throws(() => parseServers(["a"]), /--server takes HOST:PORT, not "a"/);
+ * ```
+ */
+export function parseServers(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(",")).map((text) => text.trim()).map((text) => {
+    const match = text.match(/^(\[[^\]]*\]|[^:\[\]]+):(\d+)$/);
+    if (!match) throw new UsageError(`--server takes HOST:PORT, not "${text}"`);
+    const host = match[1].replace(/^\[(.*)\]$/, "$1");
+    if (/[\s/\\@?#]/.test(host)) {
+      throw new UsageError(`--server must name a host name or an IP address, not "${text}"`);
+    }
+    const port = numberFlag("--server", match[2], { min: 1, max: 65535, integer: true });
+    return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  });
+}
+
+/**
  * A TCP port from its text: an integer from 0 to 65535.
  *
  * @example
