@@ -6,12 +6,24 @@ import assert from "node:assert/strict";
 import { startTask, type TaskRun } from "./_shared/task_run.ts";
 import { closedPort } from "../tests/programs.ts";
 
-const EXAMPLES = ["greeter", "calculator", "routeguide", "position", "contact", "user_manager"];
+const EXAMPLES = [
+  "greeter",
+  "calculator",
+  "routeguide",
+  "position",
+  "contact",
+  "user_manager",
+  "compute",
+];
 
-/** Starts an example's server on a free port; resolves once it listens. */
+/**
+ * Starts an example's server on a free port; resolves once it listens, on
+ * its default host: localhost, or 127.0.0.1 for compute, as in its tutorial.
+ */
 async function startServer(example: string): Promise<TaskRun & { port: string }> {
   const server = await startTask(`example:${example}:server`, ["--port", "0"]);
-  const [, port] = await server.waitForStdout(/^listening on localhost:(\d+)\n/);
+  const host = example === "compute" ? "127\\.0\\.0\\.1" : "localhost";
+  const [, port] = await server.waitForStdout(new RegExp(`^listening on ${host}:(\\d+)\n`));
   return Object.assign(server, { port });
 }
 
@@ -45,6 +57,17 @@ Deno.test("programs: the greeter and calculator clients print the tutorials' lin
   assert.equal(await calculateOthers.exit(), 0);
   assert.equal(calculateOthers.stdout(), "7 + -6 = 1\n7 * -6 = -42\n");
   await calculator.waitForStdout(/Add function called\nMultiply service called\n/);
+});
+
+Deno.test("programs: the compute client prints the length of 123456, at the tutorial's address by default", async () => {
+  await using server = await startServer("compute");
+  await using client = await startTask("example:compute:client", ["--port", server.port]);
+  assert.equal(await client.exit(), 0, client.stderr());
+  assert.equal(client.stdout(), "received: 6\n");
+  await using help = await startTask("example:compute:client", ["--help"]);
+  assert.equal(await help.exit(), 0);
+  assert.match(help.stdout(), /\n {2}--host HOST {3}server host \(default: 127\.0\.0\.1\)\n/);
+  assert.match(help.stdout(), /\n {2}--port PORT {3}server port \(default: 19999\)\n/);
 });
 
 Deno.test("programs: the routeguide client records a random route of ten features", async () => {

@@ -53,6 +53,8 @@ export interface ServerProgram {
   task: string;
   /** What it serves, in a sentence. */
   about: string;
+  /** Default `localhost`. */
+  defaultHost?: string;
   defaultPort: number;
   start(address: Required<Address>): Promise<StartedServer>;
 }
@@ -65,6 +67,8 @@ export interface ClientProgram {
   args?: string;
   /** What it does, in a sentence or a few lines. */
   about: string;
+  /** Default `localhost`. */
+  defaultHost?: string;
   defaultPort: number;
   /** Runs against `target` (`host:port`); calls should end when `signal` aborts. */
   run(session: { target: string; args: string[]; signal: AbortSignal }): Promise<void>;
@@ -81,9 +85,9 @@ Options:
   -h, --help    show this help`;
 }
 
-function addressFlags(defaultPort: number) {
+function addressFlags(defaultHost: string, defaultPort: number) {
   return {
-    host: { type: "string", default: "localhost" },
+    host: { type: "string", default: defaultHost },
     port: { type: "string", default: String(defaultPort) },
     help: { type: "boolean", short: "h", default: false },
   } as const;
@@ -96,14 +100,18 @@ function addressFlags(defaultPort: number) {
  */
 export async function serverMain(args: string[], program: ServerProgram): Promise<number> {
   quietGrpcLogs();
+  const defaultHost = program.defaultHost ?? "localhost";
   let host: string, port: number;
   try {
-    const { values, positionals } = parseFlags(args, addressFlags(program.defaultPort));
+    const { values, positionals } = parseFlags(
+      args,
+      addressFlags(defaultHost, program.defaultPort),
+    );
     if (values.help) {
       console.log(usage(
         `${program.task} [--host HOST] [--port PORT]`,
         `${program.about}\nPrints "listening on HOST:PORT" once ready; stops on Ctrl-C or SIGTERM.`,
-        "interface to listen on (default: localhost; 0.0.0.0 or :: for all)",
+        `interface to listen on (default: ${defaultHost}; 0.0.0.0 or :: for all)`,
         `port (default: ${program.defaultPort}; 0 picks a free one)`,
       ));
       return 0;
@@ -137,14 +145,18 @@ export async function serverMain(args: string[], program: ServerProgram): Promis
  */
 export async function clientMain(args: string[], program: ClientProgram): Promise<number> {
   quietGrpcLogs();
+  const defaultHost = program.defaultHost ?? "localhost";
   let target: string, rest: string[];
   try {
-    const { values, positionals } = parseFlags(args, addressFlags(program.defaultPort));
+    const { values, positionals } = parseFlags(
+      args,
+      addressFlags(defaultHost, program.defaultPort),
+    );
     if (values.help) {
       console.log(usage(
         `${program.task} [--host HOST] [--port PORT]${program.args ? ` ${program.args}` : ""}`,
         program.about,
-        "server host (default: localhost)",
+        `server host (default: ${defaultHost})`,
         `server port (default: ${program.defaultPort})`,
       ));
       return 0;
