@@ -52,7 +52,8 @@ def stub(pb2, service, channel):
 
 
 def add_servicer(pb2, service, servicer, server):
-    """Serves `servicer`'s methods, like the generated add_<Service>Servicer_to_server."""
+    """Serves `servicer`'s methods, like the generated add_<Service>Servicer_to_server. A method
+    of the proto that the servicer lacks answers UNIMPLEMENTED, as the generated base class's do."""
     handlers = {
         (False, False): grpc.unary_unary_rpc_method_handler,
         (False, True): grpc.unary_stream_rpc_method_handler,
@@ -68,5 +69,6 @@ def add_servicer(pb2, service, servicer, server):
                 response_serializer=getattr(pb2, method.output_type.name).SerializeToString,
             )
             for method in descriptor.methods
+            if hasattr(servicer, method.name)
         }),
     ))

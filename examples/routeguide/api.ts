@@ -26,12 +26,17 @@ export type RouteSummary = {
   elapsed_time: number;
 };
 
-/** `RouteGuide`, as declared in `route_guide.proto`. */
+/**
+ * `RouteGuide`, as declared in `route_guide.proto`. `ListFeature` is
+ * `ListFeatures` under the name one of the tutorials gives it; the client
+ * calls the official `ListFeatures`.
+ */
 export const RouteGuide = loadService(new URL("./route_guide.proto", import.meta.url), {
   name: "RouteGuide",
   methods: {
     GetFeature: unary<Point, Feature>(),
     ListFeatures: serverStreaming<Rectangle, Feature>(),
+    ListFeature: serverStreaming<Rectangle, Feature>(),
     RecordRoute: clientStreaming<Point, RouteSummary>(),
     RouteChat: bidiStreaming<RouteNote, RouteNote>(),
   },

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { type Client, createChannel, createClient } from "../../lib/mod.ts";
+import { type Client, createChannel, createClient, isGrpcError, Status } from "../../lib/mod.ts";
 import { clientMain } from "../_shared/program.ts";
 import { textFormat } from "../_shared/text_format.ts";
-import { type Point, RouteGuide, type RouteNote } from "./api.ts";
+import { type Feature, type Point, type Rectangle, RouteGuide, type RouteNote } from "./api.ts";
 import { FEATURES, ORIGIN } from "./features.ts";
 
 type Print = (text: string) => void;
@@ -31,14 +31,34 @@ async function getOneFeature({ guide, print, signal }: Session, point: Point): P
   else print(`Found no feature at ${at(feature.location)}`);
 }
 
-async function listFeatures({ guide, print, signal }: Session): Promise<void> {
+/**
+ * The features in `rectangle`, from `ListFeatures`; from `ListFeature`, the
+ * other tutorial's name for it, on a server that knows only that one.
+ */
+async function* featuresIn(
+  { guide, signal }: Session,
+  rectangle: Rectangle,
+): AsyncGenerator<Feature> {
+  let received = 0;
+  try {
+    for await (const feature of guide.ListFeatures(rectangle, { signal })) {
+      received++;
+      yield feature;
+    }
+  } catch (error) {
+    if (received > 0 || !isGrpcError(error, Status.UNIMPLEMENTED)) throw error;
+    yield* guide.ListFeature(rectangle, { signal });
+  }
+}
+
+async function listFeatures(session: Session): Promise<void> {
   const rectangle = {
     lo: { latitude: 400_000_000, longitude: -750_000_000 },
     hi: { latitude: 420_000_000, longitude: -730_000_000 },
   };
-  print("Looking for features between 40, -75 and 42, -73");
-  for await (const feature of guide.ListFeatures(rectangle, { signal })) {
-    print(`Feature called ${feature.name} at ${at(feature.location)}`);
+  session.print("Looking for features between 40, -75 and 42, -73");
+  for await (const feature of featuresIn(session, rectangle)) {
+    session.print(`Feature called ${feature.name} at ${at(feature.location)}`);
   }
 }
 

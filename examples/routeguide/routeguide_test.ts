@@ -1,6 +1,24 @@
 import assert from "node:assert/strict";
+import {
+  bidiStreaming,
+  clientStreaming,
+  createChannel,
+  createClient,
+  GrpcServer,
+  loadService,
+  serverStreaming,
+  unary,
+} from "../../lib/mod.ts";
+import { listen } from "../_shared/program.ts";
 import { Printed } from "../_shared/testing.ts";
-import type { Point } from "./api.ts";
+import {
+  type Feature,
+  type Point,
+  type Rectangle,
+  RouteGuide,
+  type RouteNote,
+  type RouteSummary,
+} from "./api.ts";
 import { runClient } from "./client.ts";
 import { distanceMetres, inRectangle } from "./features.ts";
 import { startServer } from "./server.ts";
@@ -114,4 +132,51 @@ Deno.test("routeguide: one degree of latitude is 111,195 m; corners may come in 
   assert.ok(inRectangle(NASSAU_HALL, lo, hi) && inRectangle(NASSAU_HALL, hi, lo));
   assert.ok(inRectangle(STATUE_OF_LIBERTY, lo, hi), "a corner is inside");
   assert.ok(!inRectangle(EMPIRE_STATE, lo, hi), "north of the Statue of Liberty");
+});
+
+Deno.test("routeguide: ListFeature, the other tutorial's name for ListFeatures, streams the same features", async () => {
+  await using started = await startServer({ port: 0 });
+  const channel = createChannel(`localhost:${started.port}`);
+  try {
+    const guide = createClient(RouteGuide, channel);
+    const rectangle = {
+      lo: { latitude: 400_000_000, longitude: -750_000_000 },
+      hi: { latitude: 420_000_000, longitude: -730_000_000 },
+    };
+    const official = await Array.fromAsync(guide.ListFeatures(rectangle));
+    assert.equal(official.length, 9);
+    assert.deepEqual(await Array.fromAsync(guide.ListFeature(rectangle)), official);
+  } finally {
+    channel.close();
+  }
+});
+
+Deno.test("routeguide: against a server that knows only ListFeature, the client lists with that", async () => {
+  // The other tutorial's server, in short: ListFeature, and no ListFeatures.
+  const OtherRouteGuide = loadService(new URL("./route_guide.proto", import.meta.url), {
+    name: "RouteGuide",
+    methods: {
+      GetFeature: unary<Point, Feature>(),
+      ListFeature: serverStreaming<Rectangle, Feature>(),
+      RecordRoute: clientStreaming<Point, RouteSummary>(),
+      RouteChat: bidiStreaming<RouteNote, RouteNote>(),
+    },
+  });
+  const server = new GrpcServer().add(OtherRouteGuide, {
+    GetFeature: (location) => ({ name: "", location }),
+    ListFeature:
+      () => [{ name: "Statue of Liberty, Liberty Island, NY", location: STATUE_OF_LIBERTY }],
+    async RecordRoute(points) {
+      for await (const _ of points);
+      return { point_count: 0, feature_count: 1, distance: 0, elapsed_time: 0 };
+    },
+    RouteChat: () => [],
+  });
+  await using started = await listen(server, { port: 0 });
+  const out = new Printed();
+  await runClient(`localhost:${started.port}`, out.print, { route: [] });
+  assert.deepEqual(section(out.texts, "ListFeatures"), [
+    "Looking for features between 40, -75 and 42, -73",
+    "Feature called Statue of Liberty, Liberty Island, NY at latitude: 406892494\nlongitude: -740445004\n",
+  ]);
 });

@@ -6,7 +6,7 @@
  */
 import { GrpcServer } from "../../lib/mod.ts";
 import { type Address, listen, serverMain, type StartedServer } from "../_shared/program.ts";
-import { type Point, RouteGuide, type RouteNote } from "./api.ts";
+import { type Feature, type Point, type Rectangle, RouteGuide, type RouteNote } from "./api.ts";
 import { distanceMetres, featureAt, FEATURES, inRectangle, ORIGIN, samePoint } from "./features.ts";
 
 /**
@@ -17,13 +17,16 @@ export function startServer(
   address: Address = {},
   now: () => number = Date.now,
 ): Promise<StartedServer> {
+  const listFeatures = ({ lo, hi }: Rectangle): Feature[] =>
+    FEATURES.filter(({ location }) =>
+      location !== null && inRectangle(location, lo ?? ORIGIN, hi ?? ORIGIN)
+    );
   const server = new GrpcServer().add(RouteGuide, {
     GetFeature: (point) => featureAt(FEATURES, point) ?? { name: "", location: point },
 
-    ListFeatures: ({ lo, hi }) =>
-      FEATURES.filter(({ location }) =>
-        location !== null && inRectangle(location, lo ?? ORIGIN, hi ?? ORIGIN)
-      ),
+    ListFeatures: listFeatures,
+    // The same method, under the name the tutorial in Chinese gives it.
+    ListFeature: listFeatures,
 
     async RecordRoute(points) {
       const start = now();
