@@ -5,10 +5,17 @@
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Client, createChannel, createClient, GrpcError } from "../../lib/mod.ts";
+import {
+  type Client,
+  createChannel,
+  createClient,
+  GrpcError,
+  isGrpcError,
+  Status,
+} from "../../lib/mod.ts";
 import { describeFailure } from "../../cli/failures.ts";
 import { clientMain } from "../_shared/program.ts";
-import { PositionService } from "./api.ts";
+import { PositinService, PositionService } from "./api.ts";
 import { pythonFloat } from "./python_float.ts";
 
 type Print = (text: string) => void;
@@ -42,7 +49,9 @@ async function requestPosition(
 /**
  * Polls the position server at `target`, printing each position as the
  * tutorial's client logs it. A failed request is reported and the polling
- * goes on.
+ * goes on. It asks `PositionService`, the name the tutorial's text gives the
+ * service; a server that answers `UNIMPLEMENTED` is asked again, and from
+ * then on, as `PositinService`, the name the tutorial's code gives it.
  */
 export async function runClient(
   target: string,
@@ -52,11 +61,18 @@ export async function runClient(
   const channel = createChannel(target);
   print(`Open position client channel: ${target}`);
   try {
-    const positions = createClient(PositionService, channel);
+    let positions = createClient(PositionService, channel);
+    let otherName: typeof positions | undefined = createClient(PositinService, channel);
     for (let poll = 0; poll < polls; poll++) {
       await sleep(everyMs, undefined, { signal });
       try {
-        await requestPosition(positions, print, signal);
+        try {
+          await requestPosition(positions, print, signal);
+        } catch (error) {
+          if (!otherName || !isGrpcError(error, Status.UNIMPLEMENTED)) throw error;
+          [positions, otherName] = [otherName, undefined];
+          await requestPosition(positions, print, signal);
+        }
       } catch (error) {
         if (signal?.aborted || !(error instanceof GrpcError)) throw error;
         print(`client error ${describeFailure(error, target)}`);

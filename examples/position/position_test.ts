@@ -3,13 +3,15 @@ import {
   createChannel,
   createClient,
   GrpcError,
+  GrpcServer,
   loadService,
   Status,
   unary,
 } from "../../lib/mod.ts";
+import { listen } from "../_shared/program.ts";
 import { Printed } from "../_shared/testing.ts";
 import { closedPort } from "../../tests/programs.ts";
-import type { Msg, Position } from "./api.ts";
+import { type Msg, PositinService, type Position, PositionService } from "./api.ts";
 import { runClient } from "./client.ts";
 import { pythonFloat } from "./python_float.ts";
 import { startServer } from "./server.ts";
@@ -79,6 +81,24 @@ Deno.test("position: PositionPub, in the proto but unused by the tutorial, is UN
   }
 });
 
+Deno.test("position: the service answers as PositinService too, the name the tutorial's code uses", async () => {
+  const times = [0, 1_800, 1_800];
+  await using started = await startServer({ port: 0 }, () => times.shift()!);
+  const channel = createChannel(`localhost:${started.port}`);
+  try {
+    const request = { status: 0, msg: "request pos" };
+    const expected = {
+      position: { x: 6.123234262925839e-17, y: 1, z: 0 },
+      status: 0,
+      msg: "character position",
+    };
+    assert.deepEqual(await createClient(PositinService, channel).PositionReq(request), expected);
+    assert.deepEqual(await createClient(PositionService, channel).PositionReq(request), expected);
+  } finally {
+    channel.close();
+  }
+});
+
 Deno.test("position: numbers print as Python prints floats", () => {
   const cases: [number, string][] = [
     [1, "1.0"],
@@ -96,4 +116,20 @@ Deno.test("position: numbers print as Python prints floats", () => {
     [1.5e300, "1.5e+300"],
   ];
   for (const [value, python] of cases) assert.equal(pythonFloat(value), python, String(value));
+});
+
+Deno.test("position: against a server that knows only PositinService, the client asks that", async () => {
+  // The tutorial's own server, in short: its code registers the service as PositinService.
+  const server = new GrpcServer().add(PositinService, {
+    PositionReq: () => ({ position: { x: 0, y: 1, z: 0 }, status: 0, msg: "character position" }),
+  });
+  await using started = await listen(server, { port: 0 });
+  const out = new Printed();
+  await runClient(`localhost:${started.port}`, out.print, { polls: 2, everyMs: 0 });
+  assert.deepEqual(out.texts.slice(1), [
+    "PositionRes 0, character position, x:0.0, y:1.0, z:0.0",
+    "0.0, 1.0, 0.0",
+    "PositionRes 0, character position, x:0.0, y:1.0, z:0.0",
+    "0.0, 1.0, 0.0",
+  ]);
 });

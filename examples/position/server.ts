@@ -6,7 +6,7 @@
  */
 import { GrpcServer } from "../../lib/mod.ts";
 import { type Address, listen, serverMain, type StartedServer } from "../_shared/program.ts";
-import { PositionService } from "./api.ts";
+import { PositinService, PositionService } from "./api.ts";
 import { positionAfter, STEP_MS } from "./circle.ts";
 
 /**
@@ -18,14 +18,16 @@ export function startServer(
   now: () => number = performance.now.bind(performance),
 ): Promise<StartedServer> {
   const start = now();
-  const server = new GrpcServer().add(PositionService, {
+  const service = {
     // Where the point is follows from the time elapsed: no timer to stop.
     PositionReq: () => ({
       position: positionAfter(Math.floor((now() - start) / STEP_MS)),
       status: 0,
       msg: "character position",
     }),
-  });
+  };
+  // The tutorial's text names the service PositionService; its code, PositinService.
+  const server = new GrpcServer().add(PositionService, service).add(PositinService, service);
   return listen(server, address);
 }
 
@@ -33,8 +35,8 @@ if (import.meta.main) {
   Deno.exit(
     await serverMain(Deno.args, {
       task: "example:position:server",
-      about: "Serves posXYZ.PositionService (position.proto): a point turning 5° every 100 ms\n" +
-        "round a circle of radius 1; PositionReq returns where it is.",
+      about: "Serves posXYZ.PositionService (position.proto), also as PositinService: a point\n" +
+        "turning 5° every 100 ms round a circle of radius 1; PositionReq returns where it is.",
       defaultPort: 50051,
       start: (address) => startServer(address),
     }),
