@@ -7,7 +7,7 @@
  * As a program it serves until killed, printing `listening on HOST:PORT`:
  *
  * ```console
- * $ deno run --allow-net --allow-read=/usr/share/grpc-proto --allow-env=GRPC_* interop/lib_server.ts --port 50052
+ * $ deno run --allow-net --allow-read=/usr/share/grpc-proto --allow-sys=uid --allow-env=GRPC_* interop/lib_server.ts --port 50052
  * listening on localhost:50052
  * ```
  *
