@@ -416,8 +416,9 @@ function qualifyReferences(symbols: Symbols, file: Message): Set<string> {
 /**
  * `files` (encoded `FileDescriptorProto`s that refer to each other, as
  * proto-loader makes them) as protoc would write them: map entries named
- * `<Field>Entry`, type names fully qualified, and each file importing the
- * files whose types it uses. Returned in the same order.
+ * `<Field>Entry`, type names fully qualified, each file importing the files
+ * whose types it uses, and proto3 `optional` fields marked as such.
+ * Returned in the same order.
  */
 export function protocDescriptors(files: readonly Uint8Array[]): Uint8Array[] {
   const decoded = files.map((file) => Message.decode(file));
