@@ -145,11 +145,11 @@ Deno.test("client says which numbers were applied when the server rejects one mi
   assert.equal(sum.total.value, 3);
 });
 
-Deno.test("client says what is unknown when the server goes away midway", async () => {
+Deno.test("with --no-retry, the client says what is unknown when the server goes away midway", async () => {
   await using sum = await startSumServer();
   const stdin = openStdin();
   const stdout = new TextSink();
-  const running = runClientOn(sum.target, [], { stdin: stdin.stream, stdout });
+  const running = runClientOn(sum.target, ["--no-retry"], { stdin: stdin.stream, stdout });
   stdin.write("1\n2\n");
   await stdout.waitFor(/^1\n3\n$/);
   await sum.server.shutdown({ graceMs: 0 });

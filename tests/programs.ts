@@ -27,10 +27,13 @@ export async function taskArgs(task: string): Promise<string[]> {
 /** A byte sink that keeps what is written, as text. */
 export class TextSink {
   text = "";
+  /** Newlines written so far. */
+  newlines = 0;
   readonly #decoder = new TextDecoder();
   #changed = Promise.withResolvers<void>();
   readonly stream = new WritableStream<Uint8Array>({
     write: (chunk) => {
+      for (const byte of chunk) if (byte === 10) this.newlines++;
       this.text += this.#decoder.decode(chunk, { stream: true });
       this.#changed.resolve();
       this.#changed = Promise.withResolvers();
@@ -39,6 +42,11 @@ export class TextSink {
 
   get lines(): string[] {
     return this.text.split("\n").filter((line) => line !== "");
+  }
+
+  /** Resolves once `count` lines have been written; cheap however long the text. */
+  async waitForLines(count: number): Promise<void> {
+    while (this.newlines < count) await this.#changed.promise;
   }
 
   /**

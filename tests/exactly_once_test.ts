@@ -1,0 +1,154 @@
+/**
+ * Exactly once through crashes and failover: `client.ts` and `server.ts` as
+ * real programs, servers killed with SIGKILL, replies lost on the wire, and
+ * every printed total checked against the exact sequence.
+ */
+import assert from "node:assert/strict";
+import { type Program, startProgram, startServerProgram, sumClient } from "./helpers.ts";
+import { startRedis } from "./redis.ts";
+import { startReplyCutter } from "./reply_cutter.ts";
+
+/** 1, 2, …, 7, 1, 2, …: a resent number applied twice would shift every total after it. */
+const numbersOf = (count: number) => Array.from({ length: count }, (_, i) => i % 7 + 1);
+
+function runningTotals(numbers: number[], from = 0): number[] {
+  let total = from;
+  return numbers.map((n) => total += n);
+}
+
+/** The total the server at `target` reports, asked as a user would: `client total`. */
+async function totalAt(target: string): Promise<number> {
+  await using client = await startProgram("client", ["--server", target, "total"]);
+  assert.equal(await client.exit(), 0, client.stderr.text);
+  return Number(client.stdout.text);
+}
+
+/** Feeds `numbers` to the client's stdin and closes it. */
+function feed(client: Program, numbers: number[]): Promise<void> {
+  return client.write(numbers.join("\n") + "\n").then(() => client.closeStdin()).catch(() => {});
+}
+
+const portOf = (target: string) => target.split(":")[1];
+
+/** The client's stderr lines that are notices of a reconnection. */
+const notices = (client: Program) => client.stderr.lines.filter((line) => /^notice: /.test(line));
+
+Deno.test("a server SIGKILLed and restarted mid-stream on SQLite: the client resends what was unconfirmed, prints each total once and in order, and exits 0", async () => {
+  const numbers = numbersOf(300_000);
+  const dir = await Deno.makeTempDir({ prefix: "sum-exactly-once-" });
+  try {
+    const first = await startServerProgram([], { cwd: dir });
+    const port = portOf(first.target);
+    await using client = await startProgram("client", ["--port", port]);
+    const feeding = feed(client, numbers);
+    await client.stdout.waitForLines(50_000);
+    first.process.kill("SIGKILL");
+    await first.exit();
+    await using restarted = await startServerProgram(["--port", port], { cwd: dir });
+    assert.equal(await client.exit(), 0, client.stderr.text);
+    await feeding;
+    assert.deepEqual(client.stdout.lines.map(Number), runningTotals(numbers));
+    assert.equal(notices(client).length, 1, client.stderr.text);
+    assert.match(notices(client)[0], /reconnecting and resending what was not confirmed/);
+    assert.equal(await totalAt(restarted.target), runningTotals(numbers).at(-1));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two replicas on one Redis: when the one the client streams to is killed, it moves to the other and every number counts once", async () => {
+  await using redis = await startRedis();
+  const store = ["--store", redis.url];
+  await using a = await startServerProgram(store);
+  await using b = await startServerProgram(store);
+  const numbers = numbersOf(100_000);
+  await using client = await startProgram("client", ["--server", `${a.target},${b.target}`]);
+  const feeding = feed(client, numbers);
+  await client.stdout.waitForLines(20_000);
+  a.process.kill("SIGKILL");
+  assert.equal(await client.exit(), 0, client.stderr.text);
+  await feeding;
+  assert.deepEqual(client.stdout.lines.map(Number), runningTotals(numbers));
+  assert.match(notices(client).join("\n"), /reconnecting to the next server/);
+  assert.equal(await totalAt(b.target), runningTotals(numbers).at(-1));
+});
+
+Deno.test("replies lost after the server committed: the stream's resent numbers are answered with the totals they got, not applied again", async () => {
+  await using server = await startServerProgram();
+  await using cutter = startReplyCutter(Number(portOf(server.target)), {
+    pass: 20_000,
+    swallow: 10_000,
+  });
+  const numbers = numbersOf(20_000);
+  await using client = await startProgram("client", ["--server", cutter.target]);
+  const feeding = feed(client, numbers);
+  await cutter.cut;
+  assert.equal(await client.exit(), 0, client.stderr.text);
+  await feeding;
+  assert.deepEqual(client.stdout.lines.map(Number), runningTotals(numbers));
+  assert.equal(notices(client).length, 1, client.stderr.text);
+  assert.equal(await totalAt(server.target), runningTotals(numbers).at(-1));
+});
+
+for (const [command, input, added] of [["add", "", 5], ["add-all", "2 3 4\n", 9]] as const) {
+  Deno.test(`${command}: its reply lost after the commit, it is resent, applied once, and answered with the total it made`, async () => {
+    await using server = await startServerProgram();
+    await using before = await startProgram("client", ["--server", server.target, "add", "100"]);
+    assert.equal(await before.exit(), 0);
+    await using cutter = startReplyCutter(Number(portOf(server.target)), { pass: 0, swallow: 1 });
+    const args = command === "add" ? ["add", String(added)] : ["add-all"];
+    await using client = await startProgram("client", ["--server", cutter.target, ...args]);
+    await client.write(input);
+    await client.closeStdin();
+    assert.equal(await client.exit(), 0, client.stderr.text);
+    assert.equal(client.stdout.text, `${100 + added}\n`);
+    assert.equal(notices(client).length, 1, client.stderr.text);
+    assert.equal(await totalAt(server.target), 100 + added);
+  });
+}
+
+Deno.test("--retry-for runs out with the server gone for good: the client reports exactly what was applied, unconfirmed and not sent", async () => {
+  await using server = await startServerProgram();
+  const numbers = numbersOf(200_000);
+  await using client = await startProgram("client", [
+    "--server",
+    server.target,
+    "--retry-for",
+    "1",
+  ]);
+  const feeding = feed(client, numbers);
+  await client.stdout.waitForLines(10_000);
+  server.process.kill("SIGKILL");
+  const started = performance.now();
+  assert.equal(await client.exit(), 1);
+  assert.ok(performance.now() - started >= 1_000, "gave up before its time");
+  await feeding;
+  const printed = client.stdout.lines.map(Number);
+  assert.deepEqual(printed, runningTotals(numbers).slice(0, printed.length));
+  const [notice, error, gaveUp, ...progress] = client.stderr.lines;
+  assert.match(notice, /^notice: /);
+  assert.match(error, /^error: cannot reach the server at /);
+  assert.equal(gaveUp, "gave up after retrying for 1 s");
+  assert.equal(progress[0], `applied: ${printed.length} numbers (total ${printed.at(-1)})`);
+  const unconfirmed = progress[1].match(/^unconfirmed: (\d+) numbers sent from line (\d+) on/);
+  assert.ok(unconfirmed, progress.join("\n"));
+  assert.equal(Number(unconfirmed[2]), printed.length + 1);
+  const lastSent = printed.length + Number(unconfirmed[1]);
+  assert.deepEqual(progress.slice(2), [`not sent: anything after line ${lastSent}`]);
+});
+
+Deno.test("a client's record expires after --client-expiry idle: a resend then fails FAILED_PRECONDITION naming the client, and nothing is applied", async () => {
+  await using server = await startServerProgram(["--client-expiry", "0.2"]);
+  using client = sumClient(server.target);
+  const key = { client_id: "expiring", seq: 1 };
+  assert.deepEqual(await client.Add({ num: 5, ...key }), { sum: 5 });
+  assert.deepEqual(await client.Add({ num: 5, ...key }), { sum: 5 }, "a resend within the time");
+  await new Promise((resolve) => setTimeout(resolve, 400)); // the record's time running out
+  await assert.rejects(
+    client.Add({ num: 5, client_id: "expiring", seq: 2 }),
+    (error: Error) =>
+      /FAILED_PRECONDITION: number 2 of client expiring: the server has no record of this client \(never seen, or forgotten after 200 ms idle\)/
+        .test(error.message),
+  );
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 5 }, "nothing applied");
+});
