@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parsedOrStatus } from "../cli/flags.ts";
-import { BENCH_USAGE, benchOptions, type MeasurementId } from "./options.ts";
+import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "./options.ts";
 import { memoryOf, run, type RunningServer, startServer } from "./process.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
@@ -48,6 +48,8 @@ interface Contender {
   start: () => ReturnType<typeof startServer>;
   /** Measurements it cannot take part in, and why. */
   skips?: Partial<Record<string, string>>;
+  /** More arguments of the load generator, for every measurement. */
+  loadgenArgs?: string[];
 }
 
 /** server.ts on the store `store` names. */
@@ -82,23 +84,42 @@ async function replicas(starts: Array<() => Promise<RunningServer>>): Promise<Ru
   };
 }
 
+/** server.ts on an SQLite file of its own, removed when it stops. */
+async function sqliteServer(): Promise<RunningServer> {
+  const dir = await Deno.makeTempDir({ prefix: "sum-bench-sqlite-" });
+  const server = await sumServer(`sqlite:${dir}/sum.db`);
+  return {
+    ...server,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/**
+ * The same server with the load generator numbering its requests (a client
+ * id and a seq per number), so that each store keeps per client what it
+ * applied: the cost of exactly-once. Measured on streams only.
+ */
+const exactlyOnce = (name: string, start: Contender["start"]): Contender => ({
+  name: `${name} exactly-once`,
+  start,
+  loadgenArgs: ["-keyed"],
+  skips: Object.fromEntries(
+    MEASUREMENT_IDS.filter((id) => id !== "pipelined" && id !== "fanin").map((
+      id,
+    ) => [id, "exactly-once is measured on streams"]),
+  ),
+});
+
 const contenders: Contender[] = [
   { name: "server.ts", start: () => sumServer("memory") },
-  {
-    name: "server.ts sqlite",
-    start: async () => {
-      const dir = await Deno.makeTempDir({ prefix: "sum-bench-sqlite-" });
-      const server = await sumServer(`sqlite:${dir}/sum.db`);
-      return {
-        ...server,
-        async [Symbol.asyncDispose]() {
-          await server[Symbol.asyncDispose]();
-          await Deno.remove(dir, { recursive: true });
-        },
-      };
-    },
-  },
+  exactlyOnce("server.ts", () => sumServer("memory")),
+  { name: "server.ts sqlite", start: sqliteServer },
+  exactlyOnce("server.ts sqlite", sqliteServer),
   { name: "server.ts Redis", start: () => sumServer(freshRedis()) },
+  exactlyOnce("server.ts Redis", () => sumServer(freshRedis())),
   {
     name: "server.ts 2×Redis",
     start: () => {
@@ -290,7 +311,14 @@ async function measureServer(
     return await churnedConnections(loadgen, server.pid, server.target);
   }
   try {
-    const args = ["-target", server.target, "-timeout", "90s", ...measurement.args];
+    const args = [
+      "-target",
+      server.target,
+      "-timeout",
+      "90s",
+      ...measurement.args,
+      ...contender.loadgenArgs ?? [],
+    ];
     return JSON.parse(await run(loadgen, args));
   } catch (error) {
     const reason = String(error instanceof Error ? error.message : error).trim().split("\n").at(-1);
@@ -409,6 +437,9 @@ const ratioPairs = [
   ["server.ts sqlite", "server.ts", "sqlite / memory"],
   ["server.ts Redis", "server.ts", "Redis / memory"],
   ["server.ts 2×Redis", "server.ts", "2×Redis / memory"],
+  ["server.ts exactly-once", "server.ts", "memory: exactly-once / not"],
+  ["server.ts sqlite exactly-once", "server.ts sqlite", "sqlite: exactly-once / not"],
+  ["server.ts Redis exactly-once", "server.ts Redis", "Redis: exactly-once / not"],
 ] as const;
 
 /** The median over rounds of `ours`'s value divided by `other`'s, in the same round. */

@@ -265,3 +265,35 @@ Deno.test("a call the client cancelled is reported with the client's address, no
   assert.equal(summary.code, Status.CANCELLED);
   assert.match(summary.peer, /^(127\.0\.0\.1|\[::1\]):\d+$/);
 });
+
+Deno.test("a SumServer stream keyed for exactly-once takes its client_id from the first message; a resent stream is answered, not applied again", async () => {
+  await using sum = await startSumServer();
+  using client = sumClient(sum.target);
+  const numbered = [3, 4, 5].map((num, i) => ({ num, seq: i + 1, client_id: i === 0 ? "k" : "" }));
+  assert.deepEqual(await collect(client.SumServer(numbered)), [{ sum: 3 }, { sum: 7 }, {
+    sum: 12,
+  }]);
+  const resent = [{ num: 4, seq: 2, client_id: "k" }, { num: 5, seq: 3 }, { num: 6, seq: 4 }];
+  assert.deepEqual(await collect(client.SumServer(resent)), [{ sum: 7 }, { sum: 12 }, { sum: 18 }]);
+  assert.equal(sum.total.value, 18);
+});
+
+Deno.test("a stream whose client_id changes, or that gives a seq without one, ends INVALID_ARGUMENT and applies nothing from there", async () => {
+  await using sum = await startSumServer();
+  using client = sumClient(sum.target);
+  const replies: number[] = [];
+  const changed = [{ num: 1, seq: 1, client_id: "a" }, { num: 1, seq: 2, client_id: "b" }, {
+    num: 1,
+    seq: 3,
+  }];
+  const error = await rejection((async () => {
+    for await (const { sum } of client.SumServer(changed)) replies.push(sum);
+  })());
+  assert.ok(isGrpcError(error, Status.INVALID_ARGUMENT));
+  assert.match(error.message, /client_id changed within the call, from "a" to "b"/);
+  assert.deepEqual(replies, [1]);
+  const unkeyed = await rejection(client.Add({ num: 1, seq: 7 }));
+  assert.ok(isGrpcError(unkeyed, Status.INVALID_ARGUMENT));
+  assert.match(unkeyed.message, /seq 7 given without a client_id/);
+  assert.equal(sum.total.value, 1);
+});

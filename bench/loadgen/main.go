@@ -1,7 +1,8 @@
 // Command loadgen drives a sum.SumService server at full speed, the same way
 // whichever implementation serves it, and prints one JSON object of results.
-// Messages are encoded by hand (RequestMessage{num} is field 1, a varint), so
-// it needs no generated code.
+// Messages are encoded by hand (RequestMessage{num} is field 1, a varint;
+// with -keyed, client_id is field 2, a string, on each stream's first message,
+// and seq is field 3, a varint), so it needs no generated code.
 package main
 
 import (
@@ -36,14 +37,30 @@ var bidi = &grpc.StreamDesc{StreamName: "SumServer", ServerStreams: true, Client
 const sumServer = "/sum.SumService/SumServer"
 const add = "/sum.SumService/Add"
 
-func request(num int32) []byte {
-	v := uint64(int64(num))
-	out := []byte{0x08}
+func varint(out []byte, v uint64) []byte {
 	for v >= 0x80 {
 		out = append(out, byte(v)|0x80)
 		v >>= 7
 	}
 	return append(out, byte(v))
+}
+
+func request(num int32) []byte {
+	return varint([]byte{0x08}, uint64(int64(num)))
+}
+
+// keyed, when set, numbers each stream's requests for exactly-once.
+var keyed bool
+var streamCount int64
+
+// keyedRequest is request(num) with the client id (when not empty) and seq.
+func keyedRequest(num int32, client string, seq uint64) []byte {
+	out := request(num)
+	if client != "" {
+		out = varint(append(out, 0x12), uint64(len(client)))
+		out = append(out, client...)
+	}
+	return varint(append(out, 0x18), seq)
 }
 
 func reply(data []byte) int32 {
@@ -82,9 +99,19 @@ func stream(ctx context.Context, conn *grpc.ClientConn, n int) (int32, int32) {
 		fail(err)
 	}
 	one := request(1)
+	client := fmt.Sprintf("loadgen-%d-%d", os.Getpid(), atomic.AddInt64(&streamCount, 1))
 	go func() {
 		for i := 0; i < n; i++ {
-			if err := s.SendMsg(&one); err != nil {
+			message := &one
+			if keyed {
+				id := ""
+				if i == 0 {
+					id = client
+				}
+				numbered := keyedRequest(1, id, uint64(i+1))
+				message = &numbered
+			}
+			if err := s.SendMsg(message); err != nil {
 				fail(err)
 			}
 		}
@@ -166,6 +193,7 @@ func main() {
 	conns := flag.Int("conns", 4, "connections, for fanin and idle; connections at once, for churn")
 	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
+	flag.BoolVar(&keyed, "keyed", false, "number each stream's requests (client_id, seq) for exactly-once")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
