@@ -116,6 +116,11 @@ interface Session {
   reached: boolean;
 }
 
+/** Notes a failed attempt: whether it may have reached the server. */
+function note(session: Session, error: unknown): void {
+  if (!(error instanceof GrpcError) || !isUnreachable(error)) session.reached = true;
+}
+
 /**
  * Runs the client with command-line `args`; resolves to the exit status.
  *
@@ -211,14 +216,11 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     retry: {},
     reached: false,
   };
-  const noted = (error: unknown) => {
-    if (!(error instanceof GrpcError) || !isUnreachable(error)) session.reached = true;
-  };
   let unreached = 0;
   session.retry = values["no-retry"]
     ? {
       retryable: (error) => {
-        noted(error);
+        note(session, error);
         return false;
       },
     }
@@ -226,7 +228,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
       retryForMs,
       signal: io.signal,
       retryable: (error) => {
-        noted(error);
+        note(session, error);
         if (!isResendable(error) || io.signal.aborted) return false;
         // Until a server is reached, each is tried once: pointed at nothing,
         // the client fails fast.
@@ -323,10 +325,13 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
       await session.out.line(String(sum));
     }
   } catch (error) {
+    note(session, error);
     const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
     const unconfirmed = call.unconfirmed().slice(0, call.sent - call.answered);
     const first = unconfirmed[0];
-    if (!session.reached) return failure(session, error, ["nothing was applied"]);
+    if (!session.reached && call.answered === 0) {
+      return failure(session, error, ["nothing was applied"]);
+    }
     const progress = [
       `applied: ${numbersText(call.answered)}` + (total === undefined ? "" : ` (total ${total})`),
     ];
@@ -365,6 +370,7 @@ async function add(session: Session, text: string) {
     session.out.line(String(sum));
     return 0;
   } catch (error) {
+    note(session, error);
     return failure(session, error, session.reached ? [] : ["nothing was applied"]);
   }
 }
@@ -387,6 +393,7 @@ async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
     session.out.line(String(sum));
     return badTokens() > 0 ? 1 : 0;
   } catch (error) {
+    note(session, error);
     const allSent = batch.done && batch.sent === batch.size && session.reached;
     const unknown = allSent && !(error instanceof GrpcError && error.code === Status.OUT_OF_RANGE);
     if (!session.reached) return failure(session, error, ["nothing was applied"]);
@@ -419,6 +426,7 @@ async function watch(session: Session, { once = false } = {}) {
  */
 function failure(session: Session, error: unknown, progress: string[], retried = true): number {
   if (!(error instanceof GrpcError)) throw error;
+  note(session, error);
   const { err } = session;
   if (session.signal.aborted) {
     err.line("interrupted: call cancelled");
