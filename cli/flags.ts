@@ -1,6 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-export { hostPort } from "../lib/server.ts";
+/**
+ * `host:port`, with an IPv6 host in brackets.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hostPort } from "./flags.ts";
+ * assert.equal(hostPort("::1", 50051), "[::1]:50051");
+ * ```
+ */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
 
 /** A mistake in the command line: reported in one line, with exit status 2. */
 export class UsageError extends Error {
@@ -164,7 +176,7 @@ export function parseServers(values: readonly string[]): string[] {
       throw new UsageError(`--server must name a host name or an IP address, not "${text}"`);
     }
     const port = numberFlag("--server", match[2], { min: 1, max: 65535, integer: true });
-    return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    return hostPort(host, port);
   });
 }
 

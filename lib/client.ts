@@ -12,8 +12,7 @@ import {
 } from "@grpc/grpc-js";
 import { Channel as GrpcChannel } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
-import "./ip_servername.ts";
-import "./deno_http2_client.ts";
+import { applyDenoPatches } from "./deno/patches.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
@@ -88,6 +87,7 @@ const CHANNEL_DEFAULTS: ChannelOptions = { "grpc.per_rpc_retry_buffer_size": 16 
  * ```
  */
 export function createChannel(address: string, options: CreateChannelOptions = {}): Channel {
+  applyDenoPatches();
   return new GrpcChannel(
     address,
     options.credentials ?? credentials.createInsecure(),
@@ -133,6 +133,7 @@ export function createClient<M extends Methods>(
   service: LoadedService<M>,
   channel: Channel,
 ): Client<M> {
+  applyDenoPatches();
   const raw = new RawClient(channel.getTarget(), credentials.createInsecure(), {
     channelOverride: channel,
   });

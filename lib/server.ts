@@ -17,15 +17,17 @@ import type { Http2Session, ServerHttp2Session, ServerHttp2Stream } from "node:h
 import { setImmediate } from "node:timers";
 import { limitAge, limitHandshake } from "./connections.ts";
 import type { Readable, Writable } from "node:stream";
-import "./deno_http2_writes.ts";
-import "./deno_http2_teardown.ts";
+import { applyDenoPatches } from "./deno/patches.ts";
+import { peerOf, type PeerSocket } from "./deno/peer_address.ts";
+import { hostPort } from "./address.ts";
 import { GrpcError } from "./error.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
 import type { Source } from "./client.ts";
 import type { LoadedService, Method, Methods } from "./service.ts";
 import { Status } from "./status.ts";
-import { SendWindow } from "./send_window.ts";
-import { drained, inboxFrom, overlapWrites, type WriteTarget } from "./streams.ts";
+import { SendWindow } from "./deno/send_window.ts";
+import { overlapWrites, type WriteTarget } from "./deno/write_overlap.ts";
+import { drained, inboxFrom } from "./streams.ts";
 import type { Inbox } from "./inbox.ts";
 
 /** What a handler knows of its call. */
@@ -608,20 +610,6 @@ function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDef
  */
 const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
 
-/** A socket as `tlsClientError` or a session gives it. */
-interface PeerSocket {
-  remoteAddress?: string;
-  remotePort?: number;
-  /** Deno 2.8.3 leaves the address on the TCP socket under the TLS one. */
-  _parent?: PeerSocket;
-}
-
-/** A socket's client address; `unknown` once the socket has none. */
-function peerOf(socket: PeerSocket | undefined): string {
-  const { remoteAddress, remotePort } = socket?.remoteAddress ? socket : socket?._parent ?? {};
-  return remoteAddress ? hostPort(remoteAddress, remotePort ?? 0) : "unknown";
-}
-
 type Http2Servers = Map<EventEmitter, { sessions?: Set<{ destroy(): void }> }>;
 
 /** grpc-js's HTTP/2 servers, with their sessions, read through grpc-js internals. */
@@ -657,19 +645,6 @@ async function within<T, U>(ms: number, promise: Promise<T>, otherwise: U): Prom
 }
 
 /**
- * `host:port`, with an IPv6 host in brackets.
- *
- * @example
- * ```ts
- * import { hostPort } from "./server.ts";
- * hostPort("::1", 50051); // "[::1]:50051"
- * ```
- */
-export function hostPort(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
  * A gRPC server that runs typed handlers: plain async functions for unary and
  * client-streaming methods, async generators for streaming responses.
  * Throwing a {@linkcode GrpcError} ends the call with its status; any other
@@ -700,6 +675,7 @@ export class GrpcServer {
   readonly #watched = new WeakSet<object>();
 
   constructor(options: GrpcServerOptions = {}) {
+    applyDenoPatches();
     this.#options = options;
     this.#raw = new RawServer({ ...SERVER_DEFAULTS, ...options.options });
   }

@@ -1,3 +1,9 @@
+/**
+ * Node streams as lib/ uses them: a readable stream fed into an
+ * {@linkcode Inbox}, and writes that wait for `drain`.
+ *
+ * @module
+ */
 import type { Readable, Writable } from "node:stream";
 import { Inbox } from "./inbox.ts";
 
@@ -68,63 +74,4 @@ export async function writeAll<T>(
     if (!stream.write(message)) await drained(stream, signal);
     if (signal.aborted) return;
   }
-}
-
-const ignore = () => {};
-
-/** Whether the HTTP/2 stream under a call can still take writes. */
-export interface WriteTarget {
-  writableEnded?: boolean;
-  destroyed?: boolean;
-}
-
-/**
- * Makes a grpc-js response stream pass on together the writes that queued
- * behind the one in flight. A grpc-js stream writes one message at a time,
- * each after the previous one's callback, and Deno 2.8.3's `node:http2` calls
- * back only once the event-loop turn is over: a stream sent one message, in
- * one HTTP/2 DATA frame, per turn. With this, the queued messages are handed
- * to the HTTP/2 stream `under` it at once and leave in one frame. Only the
- * last one's callback is awaited: grpc-js reports a failed write with the
- * call's status. Once `under` has ended (grpc-js ends a call whose message is
- * too large), the rest is not written, as grpc-js would not write it either.
- *
- * Only for grpc-js calls with no interceptors: an interceptor may hold a
- * message back and expect the next one only after it.
- *
- * @example
- * ```ts ignore
- * adapted.Talk = (call) => {
- *   overlapWrites(call, call.call.stream);
- *   call.write(first);
- *   call.write(second); // queued; passed on with everything else queued
- * };
- * ```
- */
-export function overlapWrites(stream: Writable, under: WriteTarget): void {
-  (stream as Overlapped)[target] = under;
-  stream._writev = writeOverlapped;
-}
-
-// One function for every stream, with its target on the stream: an idle
-// stream then holds no closures for this.
-const target = Symbol("overlapWrites.target");
-type Overlapped = Writable & { [target]: WriteTarget };
-
-function writeOverlapped(
-  this: Overlapped,
-  chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>,
-  callback: (error?: Error | null) => void,
-): void {
-  const under = this[target];
-  const last = chunks.length - 1;
-  for (let i = 0; i < last; i++) {
-    if (ended(under)) return;
-    this._write(chunks[i].chunk, chunks[i].encoding, ignore);
-  }
-  if (!ended(under)) this._write(chunks[last].chunk, chunks[last].encoding, callback);
-}
-
-function ended(under: WriteTarget): boolean {
-  return Boolean(under.writableEnded || under.destroyed);
 }

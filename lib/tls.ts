@@ -1,6 +1,7 @@
-import "./ip_servername.ts";
 import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { clientCaList } from "./deno/client_ca_list.ts";
+import { applyDenoPatches } from "./deno/patches.ts";
 
 /** PEM text or bytes. */
 export type Pem = string | Uint8Array;
@@ -47,10 +48,8 @@ function privateKey(value: Pem): KeyObject {
  * certificate's, throw a {@linkcode TlsOptionsError} at once, where grpc-js
  * would accept them and then fail every handshake.
  *
- * Without `clientCa`, grpc-js would fill the context's CA list from the
- * default roots (`GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`), and Deno 2.8.3 sends
- * that whole list in the handshake, which clients reject as oversized; an
- * empty list is given instead.
+ * Without `clientCa`, the server asks for no client certificate, with an
+ * empty list of CAs (see `deno/client_ca_list.ts`).
  *
  * @example
  * ```ts ignore
@@ -65,7 +64,7 @@ export function serverCredentials(options: ServerTlsOptions): ServerCredentials 
   }
   if (clientCa !== undefined) certificate(clientCa, "the client CA");
   return ServerCredentials.createSsl(
-    clientCa === undefined ? Buffer.alloc(0) : pem(clientCa),
+    clientCaList(clientCa === undefined ? undefined : pem(clientCa)),
     [{ cert_chain: pem(cert), private_key: pem(key) }],
     clientCa !== undefined,
   );
@@ -92,6 +91,7 @@ export interface ChannelTlsOptions {
  * ```
  */
 export function channelCredentials(options: ChannelTlsOptions = {}): ChannelCredentials {
+  applyDenoPatches();
   const { ca, cert, key } = options;
   if ((cert === undefined) !== (key === undefined)) {
     throw new TypeError("a client certificate needs both cert and key");

@@ -89,8 +89,8 @@ function releaseOnClose(session: http2.Http2Session): void {
   });
 }
 
-const installed = Symbol.for("grpc-deno.http2-teardown");
-type Patchable = typeof http2 & { [installed]?: true };
+const applied = Symbol.for("grpc-deno.http2-teardown");
+type Patchable = typeof http2 & { [applied]?: true };
 
 function releaseServerConnections(create: "createServer" | "createSecureServer") {
   const original = http2[create] as (...args: unknown[]) => http2.Http2Server;
@@ -102,8 +102,14 @@ function releaseServerConnections(create: "createServer" | "createSecureServer")
   };
 }
 
-if ("Deno" in globalThis && Deno.version.deno === "2.8.3" && !(http2 as Patchable)[installed]) {
-  (http2 as Patchable)[installed] = true;
+/**
+ * Makes every HTTP/2 server created from now on release its closed
+ * connections. Does nothing outside Deno 2.8.3, or when already applied.
+ */
+export function applyConnectionTeardown(): void {
+  if (!("Deno" in globalThis) || Deno.version.deno !== "2.8.3") return;
+  if ((http2 as Patchable)[applied]) return;
+  (http2 as Patchable)[applied] = true;
   releaseServerConnections("createServer");
   releaseServerConnections("createSecureServer");
 }

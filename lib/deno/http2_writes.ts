@@ -10,8 +10,14 @@
  * written meanwhile leave in one `writev`. A socket is uncorked before it is
  * destroyed, so nothing written is dropped.
  *
- * Server connections are batched on import (it does nothing outside Deno);
- * `deno_http2_client.ts` batches client connections with `batchWrites`.
+ * {@linkcode applyServerWriteBatching} batches server connections (it does
+ * nothing outside Deno); `http2_client.ts` batches client connections with
+ * {@linkcode batchWrites}.
+ *
+ * Upstream: no Deno issue is known for this. Remove it once the pinned Deno's
+ * `node:http2` writes a turn's frames together by itself: `strace -c -f -e
+ * trace=sendto,writev` on `deno task bench` showing about one `sendto` per
+ * gRPC message without this module is the sign that it is still needed.
  *
  * @module
  */
@@ -61,8 +67,8 @@ export function batchWrites(socket: Socket): void {
   } as Socket["destroy"];
 }
 
-const installed = Symbol.for("grpc-deno.http2-writes");
-type Patchable = typeof http2 & { [installed]?: true };
+const applied = Symbol.for("grpc-deno.http2-writes");
+type Patchable = typeof http2 & { [applied]?: true };
 
 function batchServerConnections(create: "createServer" | "createSecureServer", event: string) {
   const original = http2[create] as (...args: unknown[]) => http2.Http2Server;
@@ -73,8 +79,14 @@ function batchServerConnections(create: "createServer" | "createSecureServer", e
   };
 }
 
-if ("Deno" in globalThis && !(http2 as Patchable)[installed]) {
-  (http2 as Patchable)[installed] = true;
+/**
+ * Makes every HTTP/2 server created from now on batch its connections' writes
+ * with {@linkcode batchWrites}. Does nothing outside Deno, or when already
+ * applied.
+ */
+export function applyServerWriteBatching(): void {
+  if (!("Deno" in globalThis) || (http2 as Patchable)[applied]) return;
+  (http2 as Patchable)[applied] = true;
   batchServerConnections("createServer", "connection");
   batchServerConnections("createSecureServer", "secureConnection");
 }

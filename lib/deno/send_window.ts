@@ -5,6 +5,13 @@
  * counts the bytes queued on each connection against what its socket has
  * written, so that a streaming handler can wait while the difference is large.
  *
+ * Upstream: fixed by denoland/deno pull request 36044 (writes wait for the
+ * peer's flow-control window), in the 2.9 line, which aborts on GOAWAY
+ * (denoland/deno issue 36788). Remove this once the pinned Deno has both
+ * fixes and a server stream to a client that stops reading stays held back
+ * without it (the test "a server stream to a client that stops reading is
+ * held back", in `lib/server_test.ts`).
+ *
  * @module
  */
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SendWindow } from "../lib/send_window.ts";
+import { SendWindow } from "./send_window.ts";
 
 /** A connection as the window sees it: its socket's count of bytes written. */
 const connection = () => ({ socket: { bytesWritten: 0 } });

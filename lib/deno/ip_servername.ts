@@ -2,19 +2,28 @@
  * A fix for TLS to an IP address on Deno 2.8.3: grpc-js passes the target
  * host as the TLS `servername`, and Deno's `node:tls` throws when that is an
  * IP address, where Node ignores it (SNI carries host names only, RFC 6066).
- * Installed once: an IP `servername` is dropped before `tls.connect`, and the
- * certificate is still checked against the IP address.
+ * Applied once, by {@linkcode applyIpServername}: an IP `servername` is
+ * dropped before `tls.connect`, and the certificate is still checked against
+ * the IP address.
+ *
+ * Upstream: no Deno issue is known for this. Remove it once a TLS client on
+ * the pinned Deno reaches `127.0.0.1` without it (`tests/tls_test.ts`).
  *
  * @module
  */
 import { isIP } from "node:net";
 import tls from "node:tls";
 
-const patched = Symbol.for("grpc-deno.ip-servername");
-type Patchable = typeof tls & { [patched]?: true };
+const applied = Symbol.for("grpc-deno.ip-servername");
+type Patchable = typeof tls & { [applied]?: true };
 
-if ("Deno" in globalThis && !(tls as Patchable)[patched]) {
-  (tls as Patchable)[patched] = true;
+/**
+ * Makes `tls.connect` drop a `servername` that is an IP address. Does nothing
+ * outside Deno, or when already applied.
+ */
+export function applyIpServername(): void {
+  if (!("Deno" in globalThis) || (tls as Patchable)[applied]) return;
+  (tls as Patchable)[applied] = true;
   const connect = tls.connect;
   tls.connect = ((...args: unknown[]) => {
     const options = args[0];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { Buffer } from "node:buffer";
-import { batchWrites } from "../lib/deno_http2_writes.ts";
+import { batchWrites } from "./http2_writes.ts";
 
 /** What one write to the socket's handle carried: its chunks' sizes. */
 type SocketWrite = number[];
