@@ -300,12 +300,18 @@ class ServerCall {
     return true;
   }
 
-  /** The status to send for an error a handler threw. */
+  /**
+   * The status to send for an error a handler threw, with the trailers the
+   * handler set. A handler's {@linkcode GrpcError} is never modified: with
+   * trailers, a copy carries them (the same error may be thrown again).
+   */
   statusOf(error: unknown): GrpcError {
     const trailer = this.#trailer;
     if (error instanceof GrpcError) {
-      if (trailer) error.metadata.merge(trailer);
-      return error;
+      if (!trailer) return error;
+      const metadata = error.metadata.clone();
+      metadata.merge(trailer);
+      return new GrpcError(error.code, error.details, { metadata, cause: error });
     }
     (this.#options.onUnexpectedError ?? logUnexpected)(error, this.context.method);
     return new GrpcError(Status.INTERNAL, "internal error", { metadata: trailer });

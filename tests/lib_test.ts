@@ -178,6 +178,22 @@ Deno.test("a GrpcError thrown by a handler reaches the client with its code, det
   assert.ok(isGrpcError(streamError, Status.NOT_FOUND));
 });
 
+Deno.test("a GrpcError a handler throws is never modified: a shared one carries each call's trailers alone", async () => {
+  const shared = new GrpcError(Status.FAILED_PRECONDITION, "not now");
+  await using echo = await startEcho({
+    Say(_request, context) {
+      context.trailer.set("x-request", "1");
+      throw shared;
+    },
+  });
+  for (let call = 0; call < 3; call++) {
+    const error = await rejection(echo.client.Say(msg("")));
+    assert.ok(isGrpcError(error, Status.FAILED_PRECONDITION));
+    assert.deepEqual(error.metadata.get("x-request"), ["1"]);
+  }
+  assert.deepEqual(shared.metadata.get("x-request"), []);
+});
+
 Deno.test("an unexpected handler error becomes INTERNAL with a generic message and is reported", async () => {
   const reported: unknown[] = [];
   await using echo = await startEcho({
