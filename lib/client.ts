@@ -16,7 +16,7 @@ import { applyDenoPatches } from "./deno/patches.ts";
 import { errorFromStatus, GrpcError } from "./error.ts";
 import { Inbox } from "./inbox.ts";
 import { type MetadataInit, toMetadata } from "./metadata.ts";
-import type { LoadedService, Method, MethodKind, Methods } from "./service.ts";
+import type { LoadedService, Method, MethodKind, Methods, Source } from "./service.ts";
 import { Status } from "./status.ts";
 import { inboxFrom, writeAll } from "./streams.ts";
 
@@ -37,9 +37,6 @@ export interface CallOptions {
   /** Receives the response trailers, with the status. */
   onTrailer?: (metadata: Metadata) => void;
 }
-
-/** Requests of a streaming call: any iterable, sync or async. */
-export type Source<T> = AsyncIterable<T> | Iterable<T>;
 
 /** The client-side function for one method, by its kind. */
 export type ClientMethod<M> = M extends Method<"unary", infer Req, infer Res>

@@ -1,7 +1,7 @@
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, protoPath } from "grpc-health-check";
 import { GrpcError } from "./error.ts";
-import type { GrpcServer } from "./server.ts";
+import { endWhenAged, type GrpcServer } from "./server.ts";
 import { Status } from "./status.ts";
 
 /** The `grpc.health.v1` proto file, for reflection and clients. */
@@ -34,7 +34,7 @@ export function addHealth(server: GrpcServer, services: string[]): HealthImpleme
         ...implementation,
         watch(call: WatchCall) {
           watches.add(call);
-          const forget = server.endWhenAged(call, (status) => {
+          const forget = endWhenAged(server, call, (status) => {
             watches.delete(call);
             call.emit("error", status);
           });

@@ -33,6 +33,7 @@
  */
 export * from "./client.ts";
 export * from "./error.ts";
+export * from "./handler.ts";
 export * from "./inbox.ts";
 export * from "./metadata.ts";
 export * from "./pipelined.ts";

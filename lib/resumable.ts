@@ -1,4 +1,4 @@
-import type { Source } from "./client.ts";
+import type { Source } from "./service.ts";
 import { GrpcError } from "./error.ts";
 import { ReplayBuffer } from "./replay.ts";
 import { type RetryOptions, RetryPolicy } from "./retry.ts";

@@ -2,6 +2,9 @@ import type { ServiceDefinition } from "@grpc/grpc-js";
 import { fileURLToPath } from "node:url";
 import { loadSync, type Options as LoaderOptions } from "@grpc/proto-loader";
 
+/** Requests of a streaming call: any iterable, sync or async. */
+export type Source<T> = AsyncIterable<T> | Iterable<T>;
+
 /** The four kinds of gRPC call, named for which side streams. */
 export type MethodKind = "unary" | "clientStreaming" | "serverStreaming" | "bidiStreaming";
 
