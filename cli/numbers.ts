@@ -1,4 +1,4 @@
-import { INT32_RANGE, isInt32 } from "../sum/int32.ts";
+import { INT32_RANGE, isInt32 } from "../lib/mod.ts";
 
 /** A whitespace-separated word of the input and the line it is on (from 1). */
 export interface Token {

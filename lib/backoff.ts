@@ -35,6 +35,7 @@ export class Backoff {
   readonly #jitter: number;
   #current: number;
 
+  /** Delays as `options` say, from the first. */
   constructor(options: BackoffOptions = {}) {
     this.#initial = options.initialDelayMs ?? 100;
     this.#max = options.maxDelayMs ?? 5_000;

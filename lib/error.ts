@@ -1,4 +1,9 @@
-import { Metadata } from "@grpc/grpc-js";
+/**
+ * One error class for a call's failure, on both sides of the call.
+ *
+ * @module
+ */
+import { Metadata } from "./metadata.ts";
 import { Status, statusName } from "./status.ts";
 
 /** Options of a {@linkcode GrpcError}. */
@@ -15,10 +20,11 @@ export interface GrpcErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GrpcError } from "./error.ts";
  * import { Status } from "./status.ts";
  * const error = new GrpcError(Status.NOT_FOUND, "no such user: 7");
- * error.message; // "NOT_FOUND: no such user: 7"
+ * assert.equal(error.message, "NOT_FOUND: no such user: 7");
  * ```
  */
 export class GrpcError extends Error {
@@ -29,6 +35,7 @@ export class GrpcError extends Error {
   /** Trailing metadata. */
   readonly metadata: Metadata;
 
+  /** A failure with status `code` and the status message `details`. */
   constructor(code: Status, details: string, options: GrpcErrorOptions = {}) {
     super(`${statusName(code)}: ${details}`, { cause: options.cause });
     this.name = "GrpcError";
@@ -39,7 +46,7 @@ export class GrpcError extends Error {
 }
 
 /** The shape of the status objects and errors grpc-js produces. */
-interface StatusLike {
+export interface StatusLike {
   code: number;
   details: string;
   metadata?: Metadata | null;
@@ -50,9 +57,10 @@ interface StatusLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorFromStatus } from "./error.ts";
- * errorFromStatus({ code: 14, details: "Connection dropped" }).message;
- * // "UNAVAILABLE: Connection dropped"
+ * const error = errorFromStatus({ code: 14, details: "Connection dropped" });
+ * assert.equal(error.message, "UNAVAILABLE: Connection dropped");
  * ```
  */
 export function errorFromStatus(status: StatusLike): GrpcError {
@@ -69,9 +77,12 @@ export function errorFromStatus(status: StatusLike): GrpcError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GrpcError, isGrpcError } from "./error.ts";
  * import { Status } from "./status.ts";
- * isGrpcError(new GrpcError(Status.NOT_FOUND, "no such user"), Status.NOT_FOUND); // true
+ * const error = new GrpcError(Status.NOT_FOUND, "no such user");
+ * assert.equal(isGrpcError(error, Status.NOT_FOUND), true);
+ * assert.equal(isGrpcError(error, Status.INTERNAL), false);
  * ```
  */
 export function isGrpcError(value: unknown, code?: Status): value is GrpcError {

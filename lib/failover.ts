@@ -1,10 +1,5 @@
-import {
-  type Channel,
-  type Client,
-  createChannel,
-  type CreateChannelOptions,
-  createClient,
-} from "./client.ts";
+import { type Client, createChannel, type CreateChannelOptions, createClient } from "./client.ts";
+import type { Channel } from "./grpc_types.ts";
 import type { LoadedService, Methods } from "./service.ts";
 
 /**

@@ -12,7 +12,6 @@
  *
  * @module
  */
-import type { Server } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import type { WriteTarget } from "./deno/write_overlap.ts";
 
@@ -59,12 +58,12 @@ export function directTransportOf(call: object): Transport | undefined {
 
 type Http2Servers = Map<EventEmitter, { sessions?: Set<{ destroy(): void }> }>;
 
-function http2Servers(server: Server): Http2Servers {
+function http2Servers(server: object): Http2Servers {
   return (server as unknown as { http2Servers?: Http2Servers }).http2Servers ?? new Map();
 }
 
 /** The `node:http2` servers a grpc-js server listens with, one per bound address. */
-export function http2ServersOf(server: Server): EventEmitter[] {
+export function http2ServersOf(server: object): EventEmitter[] {
   return [...http2Servers(server).keys()];
 }
 
@@ -72,6 +71,6 @@ export function http2ServersOf(server: Server): EventEmitter[] {
  * The open connections of a grpc-js server (the sessions it keeps per HTTP/2
  * server, as its own `drain` reads them).
  */
-export function connectionsOf(server: Server): Array<{ destroy(): void }> {
+export function connectionsOf(server: object): Array<{ destroy(): void }> {
   return [...http2Servers(server).values()].flatMap((entry) => [...entry.sessions ?? []]);
 }

@@ -1,3 +1,9 @@
+/**
+ * gRPC health checking (`grpc.health.v1.Health`) for a {@linkcode GrpcServer},
+ * in a module of its own so that only servers that serve it load its package.
+ *
+ * @module
+ */
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, protoPath } from "grpc-health-check";
 import { GrpcError } from "./error.ts";
@@ -9,6 +15,15 @@ export const HEALTH_PROTO: string = protoPath;
 
 type WatchCall = ServerWritableStream<unknown, unknown>;
 
+/** What a service's health can be (`grpc.health.v1`'s `ServingStatus`). */
+export type ServingStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING";
+
+/** A server's health service: the status it reports for each service name. */
+export interface HealthService {
+  /** Reports `status` for `service` (`""`: the whole server) from now on, to checks and watches. */
+  setStatus(service: string, status: ServingStatus): void;
+}
+
 /**
  * Serves `grpc.health.v1.Health` (Check and Watch, from `grpc-health-check`)
  * on `server`: SERVING for the whole server (`""`) and for each name in
@@ -19,11 +34,28 @@ type WatchCall = ServerWritableStream<unknown, unknown>;
  * implementation, to report other states.
  *
  * @example
- * ```ts ignore
- * addHealth(server, ["sum.SumService"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createChannel, createClient, GrpcServer, loadService, unary } from "./mod.ts";
+ * import { addHealth, HEALTH_PROTO } from "./health.ts";
+ * const server = new GrpcServer();
+ * const health = addHealth(server, ["echo.Echo"]);
+ * health.setStatus("echo.Echo", "NOT_SERVING");
+ * const port = await server.listen();
+ *
+ * const Health = loadService(HEALTH_PROTO, {
+ *   name: "grpc.health.v1.Health",
+ *   methods: { Check: unary<{ service: string }, { status: string }>() },
+ * });
+ * const channel = createChannel(`localhost:${port}`);
+ * const client = createClient(Health, channel);
+ * assert.deepEqual(await client.Check({ service: "" }), { status: "SERVING" });
+ * assert.deepEqual(await client.Check({ service: "echo.Echo" }), { status: "NOT_SERVING" });
+ * channel.close();
+ * await server.shutdown();
  * ```
  */
-export function addHealth(server: GrpcServer, services: string[]): HealthImplementation {
+export function addHealth(server: GrpcServer, services: string[]): HealthService {
   const names = ["", ...services];
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, "SERVING"])));
   const watches = new Set<WatchCall>();

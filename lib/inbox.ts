@@ -1,3 +1,10 @@
+/**
+ * An async queue with flow control: what a push-based producer hands on,
+ * taken with `for await`.
+ *
+ * @module
+ */
+
 /** What feeds an {@linkcode Inbox}: a readable stream, or anything that can pause. */
 export interface Producer {
   /** Called once the inbox holds `highWaterMark` items. */
@@ -14,6 +21,11 @@ export interface InboxOptions {
   producer?: Producer;
   /** Called when the consumer stops before the end (`break` in `for await`). */
   onReturn?: () => void;
+  /**
+   * Items held at most: pushing one more drops the oldest, for consumers
+   * that would rather be current than complete. Default: no limit.
+   */
+  capacity?: number;
 }
 
 const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -26,12 +38,23 @@ const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Inbox } from "./inbox.ts";
  * const inbox = new Inbox<number>();
  * inbox.push(1);
  * inbox.push(2);
  * inbox.end();
- * for await (const n of inbox) console.log(n); // 1, then 2
+ * assert.deepEqual(await Array.fromAsync(inbox), [1, 2]);
+ * ```
+ *
+ * @example With a capacity, the oldest items give way
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Inbox } from "./inbox.ts";
+ * const latest = new Inbox<number>({ capacity: 2 });
+ * for (const n of [1, 2, 3]) latest.push(n);
+ * latest.end();
+ * assert.deepEqual(await Array.fromAsync(latest), [2, 3]);
  * ```
  */
 export class Inbox<T> implements AsyncIterableIterator<T> {
@@ -45,11 +68,14 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   readonly #highWaterMark: number;
   readonly #producer: Producer | undefined;
   readonly #onReturn: (() => void) | undefined;
+  readonly #capacity: number;
 
+  /** An empty inbox. */
   constructor(options: InboxOptions = {}) {
     this.#highWaterMark = options.highWaterMark ?? 16;
     this.#producer = options.producer;
     this.#onReturn = options.onReturn;
+    this.#capacity = options.capacity ?? Infinity;
   }
 
   /** How many items wait to be taken. */
@@ -62,7 +88,10 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     return this.#ended;
   }
 
-  /** Adds an item; ignored once the inbox has ended. */
+  /**
+   * Adds an item (dropping the oldest if the inbox is at its capacity);
+   * ignored once the inbox has ended.
+   */
   push(item: T): void {
     if (this.#ended) return;
     const resolve = this.#resolve;
@@ -71,16 +100,12 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       resolve({ value: item, done: false });
       return;
     }
+    if (this.#items.length >= this.#capacity) this.#items.shift();
     this.#items.push(item);
     if (!this.#full && this.#items.length >= this.#highWaterMark) {
       this.#full = true;
       this.#producer?.pause();
     }
-  }
-
-  /** Drops the oldest waiting item, for producers that prefer losing old items to waiting. */
-  dropOldest(): void {
-    this.#items.shift();
   }
 
   /** Ends the inbox: once the held items are taken, iteration ends, or throws `error` if given. */
@@ -101,6 +126,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.#reject = undefined;
   }
 
+  /** The next item, once there is one; done once the inbox has ended and is empty. */
   next(): Promise<IteratorResult<T>> {
     if (this.#items.length > 0) {
       const value = this.#items.shift() as T;
@@ -121,6 +147,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     });
   }
 
+  /** Stops taking items: drops those held, and tells the producer (`onReturn`). */
   return(): Promise<IteratorResult<T>> {
     this.#items = [];
     if (!this.#ended) {
@@ -131,6 +158,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     return Promise.resolve(done);
   }
 
+  /** The inbox itself: it is iterated once. */
   [Symbol.asyncIterator](): this {
     return this;
   }

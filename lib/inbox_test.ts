@@ -45,10 +45,9 @@ Deno.test("Inbox tells its producer when the consumer leaves early", async () =>
   assert.deepEqual(await inbox.next(), { value: undefined, done: true });
 });
 
-Deno.test("Inbox.dropOldest drops the oldest waiting item", async () => {
-  const inbox = new Inbox<number>();
+Deno.test("an Inbox at its capacity drops the oldest waiting item for a new one", async () => {
+  const inbox = new Inbox<number>({ capacity: 2 });
   [1, 2, 3].forEach((n) => inbox.push(n));
-  inbox.dropOldest();
   inbox.end();
   const seen = [];
   for await (const n of inbox) seen.push(n);

@@ -1,12 +1,16 @@
+/**
+ * gRPC server reflection for a {@linkcode GrpcServer}, in a module of its own
+ * so that only servers that serve it load its packages.
+ *
+ * @module
+ */
 import { Buffer } from "node:buffer";
+import type { Server } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { fileURLToPath } from "node:url";
-import {
-  loadSync,
-  type Options as LoaderOptions,
-  type PackageDefinition,
-} from "@grpc/proto-loader";
+import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
 import { protocDescriptors } from "./descriptors.ts";
+import type { LoaderOptions } from "./grpc_types.ts";
 import type { GrpcServer } from "./server.ts";
 
 /**
@@ -24,8 +28,15 @@ import type { GrpcServer } from "./server.ts";
  * otherwise.
  *
  * @example
- * ```ts ignore
- * addReflection(server, [new URL("./sum.proto", import.meta.url), HEALTH_PROTO]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GrpcServer } from "./mod.ts";
+ * import { HEALTH_PROTO } from "./health.ts";
+ * import { addReflection } from "./reflection.ts";
+ * const server = new GrpcServer();
+ * addReflection(server, [new URL("../tests/fixtures/echo.proto", import.meta.url), HEALTH_PROTO]);
+ * assert.ok(await server.listen() > 0); // grpcurl -plaintext localhost:PORT list
+ * await server.shutdown();
  * ```
  */
 export function addReflection(
@@ -35,7 +46,9 @@ export function addReflection(
 ): void {
   const paths = protoFiles.map((file) => file instanceof URL ? fileURLToPath(file) : file);
   const definition = loadSync(paths, { keepCase: true, ...loaderOptions });
-  new ReflectionService(withProtocDescriptors(definition)).addToServer(server.raw);
+  new ReflectionService(withProtocDescriptors(definition)).addToServer(
+    server.raw as Pick<Server, "addService">,
+  );
 }
 
 type Described = { fileDescriptorProtos?: Buffer[] };

@@ -45,6 +45,7 @@ export class ReplayBuffer<T> {
   #closed = false;
   #waiters: Array<() => void> = [];
 
+  /** A buffer of `source`'s items, read no further than `window` ahead of the confirmed ones. */
   constructor(source: Source<T>, { window = Infinity }: ReplayBufferOptions = {}) {
     this.#source = source;
     this.#window = window;

@@ -37,6 +37,7 @@ export class ResumableCall<T, Res> implements AsyncIterable<Res> {
   readonly #call: (requests: AsyncIterable<T>, attempt: Attempt) => AsyncIterable<Res>;
   readonly #options: ResumableOptions;
 
+  /** A call of `source`'s requests, each attempt started by `call`; see {@linkcode resumable}. */
   constructor(
     source: Source<T>,
     call: (requests: AsyncIterable<T>, attempt: Attempt) => AsyncIterable<Res>,
@@ -72,6 +73,7 @@ export class ResumableCall<T, Res> implements AsyncIterable<Res> {
     return this.#buffer.done;
   }
 
+  /** Runs the call, attempt after attempt: one response per request of the source, in order. */
   async *[Symbol.asyncIterator](): AsyncIterator<Res> {
     const policy = new RetryPolicy(this.#options);
     const { signal } = this.#options;

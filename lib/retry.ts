@@ -57,6 +57,7 @@ export class RetryPolicy {
   #failures = 0;
   #attempt = 1;
 
+  /** The policy of one call, retrying as `options` say. */
   constructor(options: RetryOptions = {}) {
     this.#options = options;
     this.#backoff = new Backoff(options);

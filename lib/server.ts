@@ -6,10 +6,10 @@
  * @module
  */
 import {
-  Server as RawServer,
-  type ServerCredentials,
-  ServerCredentials as Credentials,
-  type ServerOptions as RawServerOptions,
+  Server as GrpcJsServer,
+  ServerCredentials as GrpcServerCredentials,
+  type ServerOptions as GrpcServerOptionsOfGrpcJs,
+  type ServiceDefinition as GrpcServiceDefinition,
 } from "@grpc/grpc-js";
 import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import { hostPort } from "./address.ts";
@@ -20,6 +20,7 @@ import { peerOf, type PeerSocket } from "./deno/peer_address.ts";
 import { grpcImplementation, preserialized } from "./dispatch.ts";
 import { GrpcError } from "./error.ts";
 import { connectionsOf, http2ServersOf, type Transport, transportOf } from "./grpc_internals.ts";
+import type { RawServer, ServerCredentials, ServerOptions } from "./grpc_types.ts";
 import type { CallHooks, ServiceImplementation } from "./handler.ts";
 import type { LoadedService, Methods } from "./service.ts";
 import { closeOf, type ServerCall } from "./server_call.ts";
@@ -32,7 +33,7 @@ export interface GrpcServerOptions extends CallHooks {
    * grpc-js server options (`grpc.max_receive_message_length`, …). Channelz
    * is off unless `grpc.enable_channelz` is given and not 0.
    */
-  options?: RawServerOptions;
+  options?: ServerOptions;
   /**
    * Bytes of streaming responses a connection may hold unsent before the
    * handlers writing them wait (default 1 MiB). Deno 2.8.3's `node:http2`
@@ -80,7 +81,7 @@ export interface ListenOptions {
  * channelz, grpc-js 1.14's `forceShutdown` closes no connection (it closes
  * those channelz tracks): a forced shutdown closes them itself.
  */
-const SERVER_DEFAULTS: RawServerOptions = { "grpc.enable_channelz": 0 };
+const SERVER_DEFAULTS: ServerOptions = { "grpc.enable_channelz": 0 };
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
 const STATUS_FLUSH_MS = 250;
@@ -124,34 +125,41 @@ export function endWhenAged(
  * error ends it with `INTERNAL` and is reported to `onUnexpectedError`.
  *
  * @example
- * ```ts ignore
- * const server = new GrpcServer();
- * server.add(ChatService, {
- *   async *Talk(requests) {
- *     for await (const { text } of requests) yield { text: text.toUpperCase() };
- *   },
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GrpcServer, loadService, unary } from "./mod.ts";
+ * const Echo = loadService(new URL("../tests/fixtures/echo.proto", import.meta.url), {
+ *   name: "echo.Echo",
+ *   methods: { Say: unary<{ text: string }, { text: string }>() },
  * });
- * const port = await server.listen({ port: 50051 });
- * await server.shutdown({ graceMs: 5_000 });
+ * const server = new GrpcServer().add(Echo, {
+ *   Say: ({ text }) => ({ text: text.toUpperCase() }),
+ * });
+ * const port = await server.listen({ port: 0 });
+ * assert.ok(port > 0);
+ * assert.deepEqual(await server.shutdown({ graceMs: 5_000 }), { forced: false });
  * ```
  */
 export class GrpcServer {
-  readonly #raw: RawServer;
+  readonly #raw: GrpcJsServer;
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
   readonly #open = new Set<ServerCall>();
   /** The HTTP/2 servers whose sessions are limited already. */
   readonly #watched = new WeakSet<object>();
 
+  /** A server with no services yet, not listening. */
   constructor(options: GrpcServerOptions = {}) {
     applyDenoPatches();
     this.#options = options;
-    this.#raw = new RawServer({ ...SERVER_DEFAULTS, ...options.options });
+    this.#raw = new GrpcJsServer(
+      { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
+    );
   }
 
   /**
-   * The underlying grpc-js server, for services written for grpc-js (such as
-   * `grpc-health-check` or `@grpc/reflection`'s `addToServer`).
+   * The underlying grpc-js server, for services written for grpc-js: pass it
+   * where they call `addService` (as `@grpc/reflection`'s `addToServer` does).
    */
   get raw(): RawServer {
     return this.#raw;
@@ -171,7 +179,7 @@ export class GrpcServer {
     implementation: ServiceImplementation<M>,
   ): this {
     this.#raw.addService(
-      preserialized(service),
+      preserialized(service) as GrpcServiceDefinition,
       grpcImplementation(service, implementation, this.#options, this.#open),
     );
     return this;
@@ -179,7 +187,9 @@ export class GrpcServer {
 
   /** Starts listening; resolves to the bound port (the chosen one if `port` is 0). */
   async listen(options: ListenOptions = {}): Promise<number> {
-    const { host = "localhost", port = 0, credentials = Credentials.createInsecure() } = options;
+    const { host = "localhost", port = 0 } = options;
+    const credentials =
+      (options.credentials ?? GrpcServerCredentials.createInsecure()) as GrpcServerCredentials;
     const bound = await new Promise<number>((resolve, reject) => {
       this.#raw.bindAsync(hostPort(host, port), credentials, (error, bound) => {
         if (error) reject(error);

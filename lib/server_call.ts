@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Metadata as GrpcMetadata } from "@grpc/grpc-js";
+import { Metadata as GrpcMetadata, type sendUnaryData } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import { markReported } from "./call_reports.ts";
 import { GrpcError } from "./error.ts";
@@ -28,11 +28,7 @@ export interface GrpcCall extends EventEmitter {
 }
 
 /** Where a call with one response sends it, or its error status (grpc-js's callback). */
-export type UnaryCallback = (
-  error: GrpcError | null,
-  value?: unknown,
-  trailer?: GrpcMetadata,
-) => void;
+export type UnaryCallback = sendUnaryData<unknown>;
 
 /**
  * How late the server's copy of a deadline may run behind the client's: it is
@@ -76,7 +72,7 @@ class Context implements CallContext {
   }
 
   sendHeader(metadata: MetadataInit): void {
-    this.#call.sendMetadata(toMetadata(metadata) as GrpcMetadata);
+    this.#call.sendMetadata(toMetadata(metadata));
   }
 }
 
@@ -180,7 +176,8 @@ export class ServerCall {
   /** Sends an error status, unless the call has already ended; false if it had. */
   sendError(status: GrpcError): boolean {
     if (!this.markEnded(status.code, status.details)) return false;
-    if (this.#callback) this.#callback(status);
+    // A GrpcError is the status object grpc-js takes: code, details, metadata.
+    if (this.#callback) this.#callback(status as Parameters<UnaryCallback>[0]);
     else this.#call.emit("error", status);
     return true;
   }

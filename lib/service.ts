@@ -1,6 +1,12 @@
-import type { ServiceDefinition } from "@grpc/grpc-js";
+/**
+ * Services as TypeScript knows them: each method's kind with its request and
+ * response types, checked against the proto file at load time.
+ *
+ * @module
+ */
 import { fileURLToPath } from "node:url";
-import { loadSync, type Options as LoaderOptions } from "@grpc/proto-loader";
+import { loadSync } from "@grpc/proto-loader";
+import type { LoaderOptions, ServiceDefinition } from "./grpc_types.ts";
 
 /** Requests of a streaming call: any iterable, sync or async. */
 export type Source<T> = AsyncIterable<T> | Iterable<T>;
@@ -13,6 +19,7 @@ export type MethodKind = "unary" | "clientStreaming" | "serverStreaming" | "bidi
  * for the compiler; at run time a method is its kind.
  */
 export interface Method<K extends MethodKind, Req, Res> {
+  /** Which side streams. */
   readonly kind: K;
   /** Never set: carries the request and response types. */
   readonly types?: { request: Req; response: Res };
@@ -35,8 +42,10 @@ export type ResponseOf<M> = M extends Method<MethodKind, unknown, infer Res> ? R
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unary } from "./service.ts";
  * const GetUser = unary<{ id: number }, { name: string }>();
+ * assert.equal(GetUser.kind, "unary");
  * ```
  */
 export function unary<Req, Res>(): Method<"unary", Req, Res> {
@@ -48,8 +57,10 @@ export function unary<Req, Res>(): Method<"unary", Req, Res> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clientStreaming } from "./service.ts";
  * const UploadChunks = clientStreaming<{ data: Uint8Array }, { bytes: number }>();
+ * assert.equal(UploadChunks.kind, "clientStreaming");
  * ```
  */
 export function clientStreaming<Req, Res>(): Method<"clientStreaming", Req, Res> {
@@ -61,8 +72,10 @@ export function clientStreaming<Req, Res>(): Method<"clientStreaming", Req, Res>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serverStreaming } from "./service.ts";
  * const ListUsers = serverStreaming<{ pageSize: number }, { name: string }>();
+ * assert.equal(ListUsers.kind, "serverStreaming");
  * ```
  */
 export function serverStreaming<Req, Res>(): Method<"serverStreaming", Req, Res> {
@@ -74,8 +87,10 @@ export function serverStreaming<Req, Res>(): Method<"serverStreaming", Req, Res>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bidiStreaming } from "./service.ts";
  * const Chat = bidiStreaming<{ text: string }, { text: string }>();
+ * assert.equal(Chat.kind, "bidiStreaming");
  * ```
  */
 export function bidiStreaming<Req, Res>(): Method<"bidiStreaming", Req, Res> {
@@ -86,6 +101,7 @@ export function bidiStreaming<Req, Res>(): Method<"bidiStreaming", Req, Res> {
 export interface ServiceSpec<M extends Methods> {
   /** The fully qualified name, as in the proto: `package.Service`. */
   readonly name: string;
+  /** The methods, by their names in the proto. */
   readonly methods: M;
 }
 
@@ -96,7 +112,7 @@ export interface LoadedService<M extends Methods> extends ServiceSpec<M> {
 }
 
 /** proto-loader options used unless overridden: field names as in the proto, defaults filled in. */
-export const defaultLoaderOptions: LoaderOptions = {
+const defaultLoaderOptions: LoaderOptions = {
   keepCase: true,
   defaults: true,
   oneofs: true,
@@ -116,12 +132,19 @@ function kindOf(definition: { requestStream: boolean; responseStream: boolean })
  * `spec`, of the declared kind. Throws an `Error` that names each mismatch.
  *
  * @example
- * ```ts ignore
- * import { bidiStreaming, loadService } from "./service.ts";
- * const Chat = loadService(new URL("./chat.proto", import.meta.url), {
- *   name: "chat.Chat",
- *   methods: { Talk: bidiStreaming<{ text: string }, { text: string }>() },
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bidiStreaming, loadService, unary } from "./service.ts";
+ * const proto = new URL("../tests/fixtures/echo.proto", import.meta.url);
+ * const Echo = loadService(proto, {
+ *   name: "echo.Echo",
+ *   methods: { Chat: bidiStreaming<{ text: string }, { text: string }>() },
  * });
+ * assert.equal(Echo.definition.Chat.path, "/echo.Echo/Chat");
+ * assert.throws(
+ *   () => loadService(proto, { name: "echo.Echo", methods: { Chat: unary() } }),
+ *   /Chat is bidiStreaming in the proto, declared unary/,
+ * );
  * ```
  */
 export function loadService<M extends Methods>(
@@ -138,7 +161,7 @@ export function loadService<M extends Methods>(
       `${path} has no service ${spec.name} (it has: ${services.join(", ") || "none"})`,
     );
   }
-  const definition = found as ServiceDefinition;
+  const definition = found as unknown as ServiceDefinition;
   const problems: string[] = [];
   for (const [name, method] of Object.entries(spec.methods)) {
     const actual = definition[name];

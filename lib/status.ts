@@ -3,8 +3,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Status, statusName } from "./status.ts";
- * statusName(Status.OUT_OF_RANGE); // "OUT_OF_RANGE"
+ * assert.equal(Status.OUT_OF_RANGE, 11);
+ * assert.equal(statusName(Status.OUT_OF_RANGE), "OUT_OF_RANGE");
  * ```
  */
 export const Status = {
@@ -39,8 +41,10 @@ const names = new Map<number, string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { statusName } from "./status.ts";
- * statusName(14); // "UNAVAILABLE"
+ * assert.equal(statusName(14), "UNAVAILABLE");
+ * assert.equal(statusName(99), "CODE_99");
  * ```
  */
 export function statusName(code: number): string {

@@ -15,12 +15,13 @@ import { Inbox } from "./inbox.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
  * import { inboxFrom } from "./streams.ts";
  * const stream = Readable.from([1, 2]);
  * const inbox = inboxFrom<number>(stream);
  * stream.on("end", () => inbox.end());
- * for await (const n of inbox) console.log(n); // 1, then 2
+ * assert.deepEqual(await Array.fromAsync(inbox), [1, 2]);
  * ```
  */
 export function inboxFrom<T>(stream: Readable, onReturn?: () => void): Inbox<T> {

@@ -1,7 +1,14 @@
-import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
+/**
+ * TLS credentials for servers and channels, checked when they are made.
+ *
+ * @module
+ */
+import { credentials, ServerCredentials as GrpcServerCredentials } from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { clientCaList } from "./deno/client_ca_list.ts";
 import { applyDenoPatches } from "./deno/patches.ts";
+import type { ChannelCredentials, ServerCredentials } from "./grpc_types.ts";
 
 /** PEM text or bytes. */
 export type Pem = string | Uint8Array;
@@ -20,6 +27,7 @@ export interface ServerTlsOptions {
 
 /** TLS options a server cannot serve with; the message says which part is wrong. */
 export class TlsOptionsError extends TypeError {
+  /** An error saying what is wrong with the options. */
   constructor(message: string) {
     super(message);
     this.name = "TlsOptionsError";
@@ -52,9 +60,14 @@ function privateKey(value: Pem): KeyObject {
  * empty list of CAs (see `deno/client_ca_list.ts`).
  *
  * @example
- * ```ts ignore
- * const tls = serverCredentials({ cert: Deno.readFileSync("server.pem"), key: Deno.readFileSync("server.key") });
- * await server.listen({ port: 50051, credentials: tls });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serverCredentials, TlsOptionsError } from "./tls.ts";
+ * // With real files: serverCredentials({ cert: Deno.readFileSync("server.pem"), key: … })
+ * assert.throws(
+ *   () => serverCredentials({ cert: "not PEM", key: "not PEM either" }),
+ *   new TlsOptionsError("the certificate is not a PEM certificate"),
+ * );
  * ```
  */
 export function serverCredentials(options: ServerTlsOptions): ServerCredentials {
@@ -63,7 +76,7 @@ export function serverCredentials(options: ServerTlsOptions): ServerCredentials 
     throw new TlsOptionsError("the private key does not belong to the certificate");
   }
   if (clientCa !== undefined) certificate(clientCa, "the client CA");
-  return ServerCredentials.createSsl(
+  return GrpcServerCredentials.createSsl(
     clientCaList(clientCa === undefined ? undefined : pem(clientCa)),
     [{ cert_chain: pem(cert), private_key: pem(key) }],
     clientCa !== undefined,
@@ -84,10 +97,15 @@ export interface ChannelTlsOptions {
  * TLS credentials for a channel. Targets may be host names or IP addresses.
  *
  * @example
- * ```ts ignore
- * const channel = createChannel("localhost:50051", {
- *   credentials: channelCredentials({ ca: Deno.readFileSync("ca.pem") }),
- * });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createChannel } from "./client.ts";
+ * import { channelCredentials } from "./tls.ts";
+ * // Trusting the system's roots; `{ ca: Deno.readFileSync("ca.pem") }` for a CA of your own.
+ * const credentials = channelCredentials();
+ * assert.equal(credentials._isSecure(), true);
+ * const channel = createChannel("localhost:50051", { credentials });
+ * channel.close();
  * ```
  */
 export function channelCredentials(options: ChannelTlsOptions = {}): ChannelCredentials {

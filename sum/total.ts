@@ -1,6 +1,5 @@
-import { Inbox } from "../lib/mod.ts";
+import { Inbox, INT32_RANGE } from "../lib/mod.ts";
 import { GroupCommit } from "./group_commit.ts";
-import { INT32_RANGE } from "./int32.ts";
 import type { Outcome, SequenceKey, StoreListener, TotalStore } from "./store.ts";
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
@@ -121,7 +120,6 @@ export class RunningTotal {
   #committed(totals: readonly number[]): void {
     for (const watcher of this.#watchers) {
       for (const total of totals) {
-        if (watcher.size >= WATCH_BACKLOG) watcher.dropOldest();
         watcher.push(total);
       }
     }
@@ -136,7 +134,7 @@ export class RunningTotal {
    */
   async *watch(signal: AbortSignal): AsyncGenerator<number> {
     await abortable(this.store.caughtUp(), signal);
-    const updates = new Inbox<number>();
+    const updates = new Inbox<number>({ capacity: WATCH_BACKLOG });
     const stop = () => updates.end(signal.reason);
     signal.addEventListener("abort", stop);
     if (signal.aborted) stop();

@@ -3,6 +3,7 @@ import {
   createChannel,
   createClient,
   type GrpcServer,
+  INT32_MAX,
   loadService,
   serverStreaming,
   unary,
@@ -10,7 +11,6 @@ import {
 import { HEALTH_PROTO } from "../lib/health.ts";
 import { runClient } from "../client.ts";
 import { type SumMethods, SumService } from "../sum/api.ts";
-import { INT32_MAX } from "../sum/int32.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
 import type { RunningTotal } from "../sum/total.ts";
 

@@ -3,7 +3,7 @@
  * and `server.ts` replicas as real programs.
  */
 import assert from "node:assert/strict";
-import { createChannel, createClient, isGrpcError, Status } from "../lib/mod.ts";
+import { createChannel, createClient, INT32_MAX, isGrpcError, Status } from "../lib/mod.ts";
 import {
   closedPort,
   collect,
@@ -15,7 +15,6 @@ import {
   sumClient,
 } from "./helpers.ts";
 import { startRedis } from "./redis.ts";
-import { INT32_MAX } from "../sum/int32.ts";
 import { RedisStore } from "../sum/redis_store.ts";
 
 const ones = (count: number) => Array.from({ length: count }, () => ({ num: 1 }));

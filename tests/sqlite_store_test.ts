@@ -3,8 +3,7 @@
  * and `server.ts` as a real program where it is stopped, killed or refused.
  */
 import assert from "node:assert/strict";
-import { isGrpcError, Status } from "../lib/mod.ts";
-import { INT32_MAX } from "../sum/int32.ts";
+import { INT32_MAX, isGrpcError, Status } from "../lib/mod.ts";
 import { SqliteStore } from "../sum/sqlite_store.ts";
 import type { Change, TotalStore } from "../sum/store.ts";
 import {

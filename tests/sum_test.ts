@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { type CallSummary, isGrpcError, Status } from "../lib/mod.ts";
+import { type CallSummary, INT32_MAX, isGrpcError, Status } from "../lib/mod.ts";
 import type { ReplyMessage } from "../sum/api.ts";
-import { INT32_MAX } from "../sum/int32.ts";
 import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
 
 const nums = (...values: number[]) => values.map((num) => ({ num }));

@@ -1,30 +1,15 @@
 import { UsageError } from "../../cli/flags.ts";
-
-/** The smallest int32. */
-export const INT32_MIN = -(2 ** 31);
-/** The largest int32. */
-export const INT32_MAX = 2 ** 31 - 1;
-
-/**
- * Whether `value` is an integer that fits in an int32 field.
- *
- * @example
- * ```ts
- * import { isInt32 } from "./int32.ts";
- * isInt32(2 ** 31); // false
- * ```
- */
-export function isInt32(value: bigint | number): boolean {
-  return Number.isInteger(Number(value)) && value >= INT32_MIN && value <= INT32_MAX;
-}
+import { isInt32 } from "../../lib/mod.ts";
 
 /**
  * A command-line argument that must be an int32.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { int32Arg } from "./int32.ts";
- * int32Arg("-7"); // -7
+ * assert.equal(int32Arg("-7"), -7);
+ * assert.throws(() => int32Arg("2147483648"), /is not an int32/);
  * ```
  */
 export function int32Arg(text: string): number {

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { GrpcError, GrpcServer, Status } from "../../lib/mod.ts";
+import { GrpcError, GrpcServer, isInt32, Status } from "../../lib/mod.ts";
 import { type Address, listen, serverMain, type StartedServer } from "../_shared/program.ts";
 import { Cal, type ResultReply } from "./api.ts";
-import { isInt32 } from "../_shared/int32.ts";
 
 /**
  * `result` as a reply. A result outside int32 would be truncated on the

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { errorFromStatus, GrpcError, Status } from "../lib/mod.ts";
+import { errorFromStatus, GrpcError } from "./error.ts";
+import { Status } from "./status.ts";
 
 Deno.test("GrpcError names its status in its message", () => {
   const error = new GrpcError(Status.NOT_FOUND, "no such user: 7");
