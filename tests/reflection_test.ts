@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { GrpcServer, loadService, unary } from "../lib/mod.ts";
 import { addReflection } from "../lib/reflection.ts";
-import { mapEntryName } from "../lib/descriptors.ts";
 import { missingPython, PythonProgram } from "../interop/python.ts";
 import { startServerProgram } from "./helpers.ts";
 
@@ -137,11 +136,3 @@ pythonTest(
     }
   },
 );
-
-Deno.test("reflection: a map entry is named as protoc names it", () => {
-  assert.equal(mapEntryName("statuses"), "StatusesEntry");
-  assert.equal(mapEntryName("stock_by_shop"), "StockByShopEntry");
-  assert.equal(mapEntryName("labels__2"), "Labels2Entry");
-  assert.equal(mapEntryName("x_1y"), "X1yEntry");
-  assert.equal(mapEntryName("_private_Map_"), "PrivateMapEntry");
-});
