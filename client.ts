@@ -5,7 +5,6 @@
  * @module
  */
 import {
-  channelCredentials,
   Failover,
   GrpcError,
   ReplayBuffer,
@@ -14,58 +13,14 @@ import {
   type RetryOptions,
   Status,
 } from "./lib/mod.ts";
-import {
-  fileFlag,
-  hostPort,
-  numberFlag,
-  parseFlags,
-  parseHost,
-  parsePort,
-  parseServers,
-  UsageError,
-} from "./cli/flags.ts";
+import { UsageError } from "./cli/flags.ts";
 import { describeFailure, isUnreachable } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
-import { int32Problem, numbers, type NumberToken, tokens } from "./cli/numbers.ts";
+import { CLIENT_USAGE, clientConfig } from "./sum_cli/client_config.ts";
+import { int32Problem, numbers, type NumberToken, tokens } from "./sum_cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
 import { CLIENT_WINDOW } from "./sum/ledger.ts";
-
-const USAGE = `Usage: deno task client [OPTIONS] [COMMAND]
-
-Commands:
-  (none)      stream numbers from stdin, printing the running total after each
-  add N       add one number; print the new total
-  add-all     add the numbers from stdin as one batch, all or nothing; print the new total
-  watch       print the total, then every new total, until Ctrl-C
-  total       print the current total, changing nothing
-
-Numbers are integers within int32, separated by spaces or newlines. A bad token
-is reported with its line number and skipped; the exit status is then 1.
-
-Each number counts exactly once: when a server goes away mid-call, the client
-says so on stderr, reconnects (to the next server, if given several), and
-resends what was not confirmed; the server applies nothing twice.
-
-Options:
-  --host HOST          server host (default: localhost)
-  --port PORT          server port (default: 50051)
-  --server HOST:PORT   a server to use, instead of --host and --port; give it
-                       more than once, or a comma-separated list, for servers
-                       sharing one total (Redis): after a failure the client
-                       moves to the next
-  --retry-for SECONDS  give up once calls have failed for this long without
-                       progress (default: 30)
-  --no-retry           stop at the first failure, reporting what may or may
-                       not have been applied
-  --tls                connect with TLS, trusting the system's root certificates
-  --ca FILE            connect with TLS, trusting this CA certificate (PEM)
-  --cert FILE          present this client certificate (PEM) for mutual TLS...
-  --key FILE           ...with this private key (PEM)
-  -h, --help           show this help
-
-Exit status: 0 done, 1 the call failed or the input had bad tokens,
-2 usage error, 130 interrupted (Ctrl-C).`;
 
 /**
  * Numbers sent and not yet answered, at most: the numbers a server keeps the
@@ -150,74 +105,25 @@ export async function runClient(args: string[], io: ClientIO): Promise<number> {
   }
 }
 
-const clientFlags = {
-  host: { type: "string" },
-  port: { type: "string" },
-  server: { type: "string", multiple: true },
-  "retry-for": { type: "string", default: "30" },
-  "no-retry": { type: "boolean", default: false },
-  tls: { type: "boolean", default: false },
-  ca: { type: "string" },
-  cert: { type: "string" },
-  key: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-type ClientValues = ReturnType<typeof parseFlags<typeof clientFlags>>["values"];
-
-function targetsFrom({ host, port, server }: ClientValues): string[] {
-  if (server === undefined) {
-    return [hostPort(parseHost(host ?? "localhost"), parsePort(port ?? "50051"))];
-  }
-  if (host !== undefined || port !== undefined) {
-    throw new UsageError("--server replaces --host and --port: give one or the other");
-  }
-  return parseServers(server);
-}
-
-function credentialsFrom({ tls, ca, cert, key }: ClientValues) {
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new UsageError("--cert and --key go together");
-  }
-  if (!tls && ca === undefined && cert === undefined) return undefined;
-  return channelCredentials({
-    ca: ca === undefined ? undefined : fileFlag("--ca", ca),
-    cert: cert === undefined ? undefined : fileFlag("--cert", cert),
-    key: key === undefined ? undefined : fileFlag("--key", key),
-  });
-}
-
 async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWriter) {
-  const { values, positionals } = parseFlags(args, clientFlags);
-  if (values.help) {
-    out.line(USAGE);
+  const config = clientConfig(args);
+  if (config === undefined) {
+    out.line(CLIENT_USAGE);
     return 0;
   }
-  const [command = "sum", ...rest] = positionals;
-  const expected = command === "add" ? 1 : 0;
-  if (!["sum", "add", "add-all", "watch", "total"].includes(command)) {
-    throw new UsageError(`unknown command "${command}"`);
-  }
-  if (rest.length !== expected) {
-    throw new UsageError(
-      command === "add" ? "add takes one number" : `${command} takes no arguments`,
-    );
-  }
-  const targets = targetsFrom(values);
-  const credentials = credentialsFrom(values);
-  const retryForMs = numberFlag("--retry-for", values["retry-for"], { min: 0, max: 86_400 }) * 1000;
+  const { command, args: rest, targets, credentials, retryForMs } = config;
   const session: Session = {
     servers: new Failover(SumService, targets, { credentials }),
     tls: credentials !== undefined,
     out,
     err,
     signal: io.signal,
-    clientId: values["no-retry"] ? "" : crypto.randomUUID(),
+    clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
   };
   let unreached = 0;
-  session.retry = values["no-retry"]
+  session.retry = !config.retry
     ? {
       retryable: (error) => {
         note(session, error);
@@ -241,7 +147,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
           : String(error);
         err.line(
           `notice: ${what}; reconnecting${targets.length > 1 ? " to the next server" : ""} ` +
-            `and resending what was not confirmed (for up to ${values["retry-for"]} s)`,
+            `and resending what was not confirmed (for up to ${config.retryFor} s)`,
         );
       },
     };

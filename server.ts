@@ -16,7 +16,7 @@ import { hostPort, parsedOrStatus } from "./cli/flags.ts";
 import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
-import { SERVER_USAGE, serverConfig } from "./cli/server_config.ts";
+import { SERVER_USAGE, serverConfig } from "./sum_cli/server_config.ts";
 import { serveSum } from "./sum/serve.ts";
 import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";

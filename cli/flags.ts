@@ -66,12 +66,25 @@ export function parsedOrStatus<T extends object>(
   }
 }
 
-/** The flags both programs share: where the server is. */
-export const addressFlags = {
-  host: { type: "string", default: "localhost" },
-  port: { type: "string", default: "50051" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
+/**
+ * The flags every program here has: where the server is (`--host`, `--port`,
+ * with these defaults), and `--help`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressFlags, parseFlags } from "./flags.ts";
+ * const { values } = parseFlags([], addressFlags({ port: 50052 }));
+ * assert.deepEqual(values, { host: "localhost", port: "50052", help: false });
+ * ```
+ */
+export function addressFlags({ host = "localhost", port = 50051 } = {}) {
+  return {
+    host: { type: "string", default: host },
+    port: { type: "string", default: String(port) },
+    help: { type: "boolean", short: "h", default: false },
+  } as const;
+}
 
 // Node's parseArgs reads "-5" as an option; here no option is named by a digit,
 // so such a word is a (negative) number. It is marked for the parse with a
@@ -100,9 +113,10 @@ function usageMessage(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addressFlags, parseFlags } from "./flags.ts";
- * parseFlags(["--port", "0"], addressFlags).values.port; // "0"
- * parseFlags(["add", "-5"], addressFlags).positionals; // ["add", "-5"]
+ * assert.equal(parseFlags(["--port", "0"], addressFlags()).values.port, "0");
+ * assert.deepEqual(parseFlags(["add", "-5"], addressFlags()).positionals, ["add", "-5"]);
  * ```
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(

@@ -159,7 +159,7 @@ once ready. --port 0 picks a free port (default: 50051).`;
 
 if (import.meta.main) {
   try {
-    const { values } = parseFlags(Deno.args, addressFlags);
+    const { values } = parseFlags(Deno.args, addressFlags());
     if (values.help) {
       console.log(USAGE);
     } else {

@@ -6,7 +6,14 @@
  * @module
  */
 import { GrpcError, type GrpcServer } from "../../lib/mod.ts";
-import { hostPort, parseFlags, parsePort, UsageError, usageFailure } from "../../cli/flags.ts";
+import {
+  addressFlags,
+  hostPort,
+  parseFlags,
+  parsePort,
+  UsageError,
+  usageFailure,
+} from "../../cli/flags.ts";
 import { bindFailure, describeFailure } from "../../cli/failures.ts";
 import { quietGrpcLogs } from "../../cli/grpc_logs.ts";
 
@@ -85,14 +92,6 @@ Options:
   -h, --help    show this help`;
 }
 
-function addressFlags(defaultHost: string, defaultPort: number) {
-  return {
-    host: { type: "string", default: defaultHost },
-    port: { type: "string", default: String(defaultPort) },
-    help: { type: "boolean", short: "h", default: false },
-  } as const;
-}
-
 /**
  * Runs a server program with command-line `args`: prints `listening on
  * HOST:PORT` once ready, serves until SIGINT or SIGTERM, then shuts down.
@@ -105,7 +104,7 @@ export async function serverMain(args: string[], program: ServerProgram): Promis
   try {
     const { values, positionals } = parseFlags(
       args,
-      addressFlags(defaultHost, program.defaultPort),
+      addressFlags({ host: defaultHost, port: program.defaultPort }),
     );
     if (values.help) {
       console.log(usage(
@@ -150,7 +149,7 @@ export async function clientMain(args: string[], program: ClientProgram): Promis
   try {
     const { values, positionals } = parseFlags(
       args,
-      addressFlags(defaultHost, program.defaultPort),
+      addressFlags({ host: defaultHost, port: program.defaultPort }),
     );
     if (values.help) {
       console.log(usage(

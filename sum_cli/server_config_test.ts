@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/flags.ts";
-import { serverConfig } from "../cli/server_config.ts";
+import { serverConfig } from "./server_config.ts";
 import { parseStoreUrl } from "../sum/store_url.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];

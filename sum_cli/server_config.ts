@@ -1,5 +1,10 @@
-import type { ServerOptions } from "@grpc/grpc-js";
-import { type ServerTlsOptions } from "../lib/mod.ts";
+/**
+ * The running-sum server's command line: its usage text and its flags (and
+ * `SUM_STORE`) turned into a {@linkcode ServerConfig}.
+ *
+ * @module
+ */
+import type { ServerOptions, ServerTlsOptions } from "../lib/mod.ts";
 import {
   addressFlags,
   choiceFlag,
@@ -9,9 +14,9 @@ import {
   parseHost,
   parsePort,
   UsageError,
-} from "./flags.ts";
+} from "../cli/flags.ts";
 import { DEFAULT_STORE, parseStoreUrl, type StoreSpec, StoreUrlError } from "../sum/store_url.ts";
-import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../cli/log.ts";
 
 /** The server program's usage text. */
 export const SERVER_USAGE = `Usage: deno task server [OPTIONS]
@@ -80,7 +85,7 @@ export interface ServerConfig {
 }
 
 const serverFlags = {
-  ...addressFlags,
+  ...addressFlags(),
   store: { type: "string" },
   "client-expiry": { type: "string", default: "3600" },
   grace: { type: "string", default: "5" },

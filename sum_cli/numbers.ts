@@ -1,3 +1,9 @@
+/**
+ * The running-sum client's input: whitespace-separated int32s, each with its
+ * line, read as they arrive.
+ *
+ * @module
+ */
 import { INT32_RANGE, isInt32 } from "../lib/mod.ts";
 
 /** A whitespace-separated word of the input and the line it is on (from 1). */
