@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { GrpcError, Status } from "../lib/mod.ts";
+import { bindFailure, describeFailure, isUnreachable } from "./failures.ts";
+
+const unavailable = (details: string) => new GrpcError(Status.UNAVAILABLE, details);
+
+Deno.test("a call that reached no server says so, with the reason grpc-js buried in its details", () => {
+  const refused = unavailable(
+    "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ",
+  );
+  assert.equal(isUnreachable(refused), true);
+  assert.equal(
+    describeFailure(refused, "localhost:1"),
+    "cannot reach the server at localhost:1: connect ECONNREFUSED 127.0.0.1:1",
+  );
+  assert.equal(
+    describeFailure(unavailable("Name resolution failed for target dns:nowhere:1"), "nowhere:1"),
+    "cannot reach the server at nowhere:1: the name nowhere does not resolve",
+  );
+});
+
+Deno.test("any other failure is described by its status and details", () => {
+  const rejected = new GrpcError(Status.OUT_OF_RANGE, "outside int32");
+  assert.equal(isUnreachable(rejected), false);
+  assert.equal(describeFailure(rejected, "localhost:1"), "OUT_OF_RANGE: outside int32");
+  assert.equal(isUnreachable(unavailable("Connection dropped")), false);
+});
+
+Deno.test("a failed bind is the system's reason alone", () => {
+  const error = new Error(
+    "No address added out of total 1 resolved errors: [Error: listen EADDRINUSE: address already in use 127.0.0.1:50051]",
+  );
+  assert.equal(bindFailure(error), "address already in use");
+  assert.equal(bindFailure("something else"), "something else");
+});
