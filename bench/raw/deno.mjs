@@ -10,9 +10,11 @@ import { serve } from "./sum_server.mjs";
 
 let prepareReplies;
 if (process.argv.includes("--batched")) {
-  await import("../../lib/deno_http2_writes.ts");
-  const { overlapWrites } = await import("../../lib/streams.ts");
-  prepareReplies = (call) => overlapWrites(call, call.call.stream);
+  const { applyServerWriteBatching } = await import("../../lib/deno/http2_writes.ts");
+  const { overlapWrites } = await import("../../lib/deno/write_overlap.ts");
+  const { directTransportOf } = await import("../../lib/grpc_internals.ts");
+  applyServerWriteBatching();
+  prepareReplies = (call) => overlapWrites(call, directTransportOf(call));
 }
 serve(
   grpc,
