@@ -15,8 +15,8 @@ import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "
 import { memoryOf, run, type RunningServer, startServer } from "./process.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
-import { taskArgs } from "../tests/programs.ts";
-import { startRedis } from "../tests/redis.ts";
+import { taskArgs } from "../testing/programs.ts";
+import { startRedis } from "../testing/redis.ts";
 
 const options = parsedOrStatus(() => benchOptions(Deno.args), BENCH_USAGE);
 if (typeof options === "number") Deno.exit(options);

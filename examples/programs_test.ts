@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startTask, type TaskRun } from "./_shared/task_run.ts";
-import { closedPort } from "../tests/programs.ts";
+import { closedPort } from "../testing/programs.ts";
 
 const EXAMPLES = [
   "greeter",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type Program, startProgram, startServerProgram, sumClient } from "./helpers.ts";
-import { startRedis } from "./redis.ts";
+import { startRedis } from "../testing/redis.ts";
 import { startReplyCutter } from "./reply_cutter.ts";
 
 /** 1, 2, …, 7, 1, 2, …: a resent number applied twice would shift every total after it. */

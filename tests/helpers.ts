@@ -14,9 +14,9 @@ import { type SumMethods, SumService } from "../sum/api.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
 import type { RunningTotal } from "../sum/total.ts";
 
-import { type Program, startProgram, TextSink } from "./programs.ts";
+import { type Program, startProgram, TextSink } from "../testing/programs.ts";
 
-export { closedPort, type Program, startProgram, TextSink } from "./programs.ts";
+export { closedPort, type Program, startProgram, TextSink } from "../testing/programs.ts";
 
 /** An in-process sum server on a free port; disposing shuts it down. */
 export interface TestSumServer extends AsyncDisposable {

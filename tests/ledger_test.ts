@@ -10,7 +10,7 @@ import { MemoryStore } from "../sum/memory_store.ts";
 import { RedisStore } from "../sum/redis_store.ts";
 import { SqliteStore } from "../sum/sqlite_store.ts";
 import type { Change, StoreOptions, TotalStore } from "../sum/store.ts";
-import { startRedis } from "./redis.ts";
+import { startRedis } from "../testing/redis.ts";
 
 interface OpenStore extends AsyncDisposable {
   store: TotalStore;

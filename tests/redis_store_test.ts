@@ -14,7 +14,7 @@ import {
   startServerProgram,
   sumClient,
 } from "./helpers.ts";
-import { startRedis } from "./redis.ts";
+import { startRedis } from "../testing/redis.ts";
 import { RedisStore } from "../sum/redis_store.ts";
 
 const ones = (count: number) => Array.from({ length: count }, () => ({ num: 1 }));

@@ -1,4 +1,4 @@
-import { startProgram } from "../../tests/programs.ts";
+import { startProgram } from "../../testing/programs.ts";
 
 /** A program started as its deno task starts it; disposing kills it. */
 export interface TaskRun extends AsyncDisposable {

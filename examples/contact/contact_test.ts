@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { GrpcError, GrpcServer, Status } from "../../lib/mod.ts";
 import { listen } from "../_shared/program.ts";
 import { Printed } from "../_shared/testing.ts";
-import { closedPort } from "../../tests/programs.ts";
+import { closedPort } from "../../testing/programs.ts";
 import { Contact } from "./api.ts";
 import { runClient } from "./client.ts";
 import { startServer } from "./server.ts";

@@ -10,7 +10,7 @@ import {
 } from "../../lib/mod.ts";
 import { listen } from "../_shared/program.ts";
 import { Printed } from "../_shared/testing.ts";
-import { closedPort } from "../../tests/programs.ts";
+import { closedPort } from "../../testing/programs.ts";
 import { type Msg, PositinService, type Position, PositionService } from "./api.ts";
 import { runClient } from "./client.ts";
 import { pythonFloat } from "./python_float.ts";

@@ -1,6 +1,7 @@
 /**
  * The project's programs started for real, as their deno tasks start them,
- * for the tests, the examples' tests and the bench.
+ * for the tests, the examples' tests and the bench (testing/ is what they
+ * share; it imports none of them).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * A real `redis-server` for the tests, on a free port with a folder of its
+ * A real `redis-server` for the tests and the bench, on a free port with a folder of its
  * own; nothing assumes a Redis already running.
  *
  * @module
