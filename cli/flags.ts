@@ -75,7 +75,7 @@ export function parsedOrStatus<T extends object>(
  * import assert from "node:assert/strict";
  * import { addressFlags, parseFlags } from "./flags.ts";
  * const { values } = parseFlags([], addressFlags({ port: 50052 }));
- * assert.deepEqual(values, { host: "localhost", port: "50052", help: false });
+ * assert.deepEqual({ ...values }, { host: "localhost", port: "50052", help: false });
  * ```
  */
 export function addressFlags({ host = "localhost", port = 50051 } = {}) {
