@@ -17,6 +17,8 @@ import type { RunningTotal } from "../sum/total.ts";
 import { type Program, startProgram, TextSink } from "../testing/programs.ts";
 
 export { closedPort, type Program, startProgram, TextSink } from "../testing/programs.ts";
+import { rejection } from "../testing/async.ts";
+export { collect, rejection } from "../testing/async.ts";
 
 /** An in-process sum server on a free port; disposing shuts it down. */
 export interface TestSumServer extends AsyncDisposable {
@@ -141,21 +143,4 @@ export async function refusedMidStream(
     }
   })());
   return { replies, error };
-}
-
-/** Collects an async iterable. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
-
-/** Resolves with the error `promise` rejects with; fails if it fulfils. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }

@@ -6,28 +6,29 @@ import {
   ServerInterceptingCall,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import {
-  type CallContext,
-  GrpcError,
-  isGrpcError,
-  loadService,
-  Metadata,
-  Status,
-  statusName,
-  unary,
-} from "../lib/mod.ts";
-import { Echo, type Message, startEcho } from "./fixtures/echo.ts";
-import { collect, rejection } from "./helpers.ts";
+import { GrpcError, isGrpcError, Status, statusName } from "./mod.ts";
+import { abortReason, type Message, msg, startEcho } from "../tests/fixtures/echo.ts";
+import { collect, delay, rejection } from "../testing/async.ts";
 
-const msg = (text: string, count = 0): Message => ({ text, count });
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Repeat answering `count` responses, numbered from 0. */
 
-/** Resolves with the reason the handler's signal aborted. */
-function abortReason(context: CallContext): Promise<GrpcError> {
-  return new Promise((resolve) => {
-    context.signal.addEventListener("abort", () => resolve(context.signal.reason));
-  });
+const repeatCount = {
+  async *Repeat({ text, count }: Message) {
+    for (let i = 0; i < count; i++) yield msg(text, i);
+  },
+};
+
+/** A grpc-js server interceptor that holds every other response back a little. */
+
+function holdEveryOther(): ServerInterceptor {
+  let sent = 0;
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      sendMessage: (message, next) => setTimeout(() => next(message), sent++ % 2 ? 0 : 4),
+    });
 }
+
+const hundred = Array.from({ length: 100 }, (_, i) => msg("x", i));
 
 Deno.test("unary call returns the handler's response", async () => {
   await using echo = await startEcho({ Say: ({ text }) => msg(text.toUpperCase()) });
@@ -46,29 +47,11 @@ Deno.test("client-streaming handler receives every request until the client half
   assert.deepEqual(await echo.client.Collect([]), msg("", 0));
 });
 
-/** Repeat answering `count` responses, numbered from 0. */
-const repeatCount = {
-  async *Repeat({ text, count }: Message) {
-    for (let i = 0; i < count; i++) yield msg(text, i);
-  },
-};
-
 Deno.test("server-streaming responses arrive in order and end with the handler", async () => {
   await using echo = await startEcho(repeatCount);
   const replies = await collect(echo.client.Repeat(msg("x", 3)));
   assert.deepEqual(replies, [msg("x", 0), msg("x", 1), msg("x", 2)]);
 });
-
-/** A grpc-js server interceptor that holds every other response back a little. */
-function holdEveryOther(): ServerInterceptor {
-  let sent = 0;
-  return (_method, call) =>
-    new ServerInterceptingCall(call, {
-      sendMessage: (message, next) => setTimeout(() => next(message), sent++ % 2 ? 0 : 4),
-    });
-}
-
-const hundred = Array.from({ length: 100 }, (_, i) => msg("x", i));
 
 Deno.test("server streams keep their responses in order behind an interceptor in the server's options", async () => {
   await using echo = await startEcho(repeatCount, {
@@ -208,45 +191,6 @@ Deno.test("an unexpected handler error becomes INTERNAL with a generic message a
   assert.equal((reported[0] as Error).message, "secret internals");
 });
 
-Deno.test("aborting the client's signal cancels the call and aborts the handler's signal", async () => {
-  const handlerAborted = Promise.withResolvers<GrpcError>();
-  const started = Promise.withResolvers<void>();
-  await using echo = await startEcho({
-    async *Repeat(_request, context) {
-      abortReason(context).then(handlerAborted.resolve);
-      yield msg("started");
-      await abortReason(context);
-    },
-  });
-  const controller = new AbortController();
-  const call = (async () => {
-    for await (const _ of echo.client.Repeat(msg(""), { signal: controller.signal })) {
-      started.resolve();
-    }
-  })();
-  await started.promise;
-  controller.abort();
-  assert.ok(isGrpcError(await rejection(call), Status.CANCELLED));
-  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
-});
-
-Deno.test("leaving a response loop early cancels the call on the server", async () => {
-  const handlerAborted = Promise.withResolvers<GrpcError>();
-  await using echo = await startEcho({
-    async *Chat(requests, context) {
-      abortReason(context).then(handlerAborted.resolve);
-      for await (const request of requests) yield request;
-    },
-  });
-  async function* endless() {
-    for (let i = 0;; i++) yield msg("n", i);
-  }
-  for await (const reply of echo.client.Chat(endless())) {
-    if (reply.count === 2) break;
-  }
-  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
-});
-
 Deno.test("a client-streaming handler sees a cancelled call as an error, never as the end of the requests", async () => {
   const outcome = Promise.withResolvers<string>();
   const received = Promise.withResolvers<void>();
@@ -275,14 +219,6 @@ Deno.test("a client-streaming handler sees a cancelled call as an error, never a
   assert.equal(await outcome.promise, "CANCELLED");
 });
 
-Deno.test("an already-aborted signal fails the call without sending it", async () => {
-  let calls = 0;
-  await using echo = await startEcho({ Say: (request) => (calls++, request) });
-  const error = await rejection(echo.client.Say(msg(""), { signal: AbortSignal.abort() }));
-  assert.ok(isGrpcError(error, Status.CANCELLED));
-  assert.equal(calls, 0);
-});
-
 Deno.test("a passed deadline fails the call with DEADLINE_EXCEEDED and aborts the handler's signal", async () => {
   const handlerAborted = Promise.withResolvers<GrpcError>();
   let handlerDeadline: Date | undefined;
@@ -299,27 +235,6 @@ Deno.test("a passed deadline fails the call with DEADLINE_EXCEEDED and aborts th
   assert.ok(handlerDeadline instanceof Date);
 });
 
-Deno.test("request headers reach the handler; response headers and trailers reach the client", async () => {
-  await using echo = await startEcho({
-    async *Repeat(_request, context) {
-      const [id] = context.metadata.get("x-request-id");
-      context.sendHeader({ "x-echo-id": String(id) });
-      context.trailer.set("x-items", "1");
-      yield msg("only");
-    },
-  });
-  const header = Promise.withResolvers<Metadata>();
-  const trailer = Promise.withResolvers<Metadata>();
-  const replies = await collect(echo.client.Repeat(msg(""), {
-    metadata: { "x-request-id": "42" },
-    onHeader: header.resolve,
-    onTrailer: trailer.resolve,
-  }));
-  assert.deepEqual(replies, [msg("only")]);
-  assert.deepEqual((await header.promise).get("x-echo-id"), ["42"]);
-  assert.deepEqual((await trailer.promise).get("x-items"), ["1"]);
-});
-
 Deno.test("a server stream to a client that stops reading is held back", async () => {
   const big = "x".repeat(16 * 1024);
   const limit = 5_000; // 80 MB, if nothing held the handler back
@@ -334,25 +249,6 @@ Deno.test("a server stream to a client that stops reading is held back", async (
     break;
   }
   assert.ok(produced < limit / 10, `the handler produced ${produced} messages ahead of the reader`);
-});
-
-Deno.test("an error thrown by the request iterable cancels the call and is rethrown as is", async () => {
-  const handlerAborted = Promise.withResolvers<GrpcError>();
-  await using echo = await startEcho({
-    async Collect(requests, context) {
-      abortReason(context).then(handlerAborted.resolve);
-      for await (const _ of requests) { /* reads until cancelled */ }
-      return msg("");
-    },
-  });
-  const broken = new Error("input broke");
-  async function* requests() {
-    yield msg("a");
-    await delay(50);
-    throw broken;
-  }
-  assert.equal(await rejection(echo.client.Collect(requests())), broken);
-  assert.equal((await handlerAborted.promise).code, Status.CANCELLED);
 });
 
 Deno.test("shutdown aborts draining, waits for open calls within the grace period, then ends them UNAVAILABLE", async () => {
@@ -410,24 +306,4 @@ Deno.test("a forced shutdown closes the connection of a call whose status cannot
   clearTimeout(timer);
   session.destroy();
   assert.equal(open, false, "the connection was still open 5 s after the shutdown");
-});
-
-Deno.test("loadService names every method that differs from the spec", () => {
-  const load = () =>
-    loadService(new URL("./fixtures/echo.proto", import.meta.url), {
-      name: Echo.name,
-      methods: { Say: unary<Message, Message>(), Chat: unary<Message, Message>(), Nope: unary() },
-    });
-  assert.throws(
-    load,
-    /Chat is bidiStreaming in the proto, declared unary; Nope is not in the proto/,
-  );
-  assert.throws(
-    () =>
-      loadService(new URL("./fixtures/echo.proto", import.meta.url), {
-        name: "echo.Nope",
-        methods: {},
-      }),
-    /has no service echo\.Nope \(it has: echo\.Echo\)/,
-  );
 });
