@@ -10,7 +10,7 @@
  * (denoland/deno issue 36788). Remove this once the pinned Deno has both
  * fixes and a server stream to a client that stops reading stays held back
  * without it (the test "a server stream to a client that stops reading is
- * held back", in `lib/server_test.ts`).
+ * held back", in `send_window_test.ts`).
  *
  * @module
  */

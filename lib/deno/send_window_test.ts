@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { SendWindow } from "./send_window.ts";
+import { msg, startEcho } from "../../tests/fixtures/echo.ts";
+import { delay } from "../../testing/async.ts";
 
 /** A connection as the window sees it: its socket's count of bytes written. */
 const connection = () => ({ socket: { bytesWritten: 0 } });
@@ -47,4 +49,20 @@ Deno.test("waiting for a full window ends once half the limit is unsent, or when
 Deno.test("a connection whose socket does not count its bytes has no window", () => {
   assert.equal(SendWindow.of({ socket: {} }), undefined);
   assert.equal(SendWindow.of(undefined), undefined);
+});
+
+Deno.test("a server stream to a client that stops reading is held back", async () => {
+  const big = "x".repeat(16 * 1024);
+  const limit = 5_000; // 80 MB, if nothing held the handler back
+  let produced = 0;
+  await using echo = await startEcho({
+    async *Repeat() {
+      while (produced < limit) yield msg(big, produced++);
+    },
+  });
+  for await (const _ of echo.client.Repeat(msg(""))) {
+    await delay(500); // the client reads one message, then stalls
+    break;
+  }
+  assert.ok(produced < limit / 10, `the handler produced ${produced} messages ahead of the reader`);
 });

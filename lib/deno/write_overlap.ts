@@ -11,7 +11,7 @@
  *
  * Upstream: no Deno issue is known for this. Remove it once the test
  * "responses ready together leave in shared HTTP/2 DATA frames"
- * (`lib/server_test.ts`) passes without it on the pinned Deno.
+ * (`write_overlap_test.ts`) passes without it on the pinned Deno.
  *
  * @module
  */
