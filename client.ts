@@ -17,7 +17,9 @@ import { UsageError } from "./cli/flags.ts";
 import { describeFailure, isUnreachable } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
-import { CLIENT_USAGE, clientConfig } from "./sum_cli/client_config.ts";
+import { denoVersionWarning } from "./cli/deno_version.ts";
+import { versionText } from "./cli/invocation.ts";
+import { clientConfig, clientUsage } from "./sum_cli/client_config.ts";
 import { int32Problem, numbers, type NumberToken, tokens } from "./sum_cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
 import { CLIENT_WINDOW } from "./sum/ledger.ts";
@@ -55,6 +57,8 @@ export interface ClientIO {
   stderr: WritableStream<Uint8Array>;
   /** Aborted by Ctrl-C: the call is cancelled and the exit status is 130. */
   signal: AbortSignal;
+  /** Whether stdin is a terminal: the client then says how to type the numbers. */
+  terminal?: boolean;
 }
 
 interface Session {
@@ -69,6 +73,8 @@ interface Session {
   retry: RetryOptions;
   /** Whether some attempt failed after it may have reached the server. */
   reached: boolean;
+  /** Whether stdin is a terminal: a person types the numbers. */
+  terminal: boolean;
 }
 
 /** Notes a failed attempt: whether it may have reached the server. */
@@ -106,9 +112,13 @@ export async function runClient(args: string[], io: ClientIO): Promise<number> {
 }
 
 async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWriter) {
+  if (args.includes("--version")) {
+    out.line(versionText("client"));
+    return 0;
+  }
   const config = clientConfig(args);
   if (config === undefined) {
-    out.line(CLIENT_USAGE);
+    out.line(clientUsage());
     return 0;
   }
   const { command, args: rest, targets, credentials, retryForMs } = config;
@@ -121,6 +131,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
+    terminal: io.terminal ?? false,
   };
   let unreached = 0;
   session.retry = !config.retry
@@ -174,14 +185,42 @@ function numbersText(count: number): string {
 }
 
 /** The numbers of stdin as requests, counting bad tokens. */
-function requestsFrom(stdin: ReadableStream<Uint8Array>, session: Session) {
+function requestsFrom(
+  stdin: ReadableStream<Uint8Array>,
+  session: Session,
+  { hold = true }: { hold?: boolean } = {},
+) {
   let bad = 0;
+  let read = 0;
+  // Each bad token's message waits until the totals of the numbers read
+  // before it are printed, so that stdout and stderr, on one terminal, show
+  // them in the order they were typed.
+  const held: Array<{ after: number; message: string }> = [];
   const onBad = (message: string) => {
     bad++;
-    session.err.line(message);
+    if (hold) held.push({ after: read, message });
+    else session.err.line(message);
   };
-  const input = numbers(tokens(stdin.pipeThrough(new TextDecoderStream())), onBad);
-  return { input, badTokens: () => bad };
+  const parsed = numbers(tokens(stdin.pipeThrough(new TextDecoderStream())), onBad);
+  async function* counted(): AsyncGenerator<NumberToken> {
+    for await (const token of parsed) {
+      read++;
+      yield token;
+    }
+  }
+  /**
+   * Prints the held messages of bad tokens that came after at most
+   * `answered` numbers, between the totals already printed and the next.
+   */
+  const printBadTokens = (answered = Infinity): Promise<void> | undefined => {
+    if (held.length === 0 || held[0].after > answered) return undefined;
+    return (async () => {
+      await session.out.flush();
+      while (held.length > 0 && held[0].after <= answered) session.err.line(held.shift()!.message);
+      await session.err.flush();
+    })();
+  };
+  return { input: counted(), badTokens: () => bad, printBadTokens };
 }
 
 /** A number of the input with its place in this run's sequence. */
@@ -217,7 +256,13 @@ function clientFor(session: Session, attempt: number) {
 }
 
 async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
-  const { input, badTokens } = requestsFrom(stdin, session);
+  const { input, badTokens, printBadTokens } = requestsFrom(stdin, session);
+  if (session.terminal) {
+    session.err.line(
+      "Type integers, separated by spaces or newlines: each line is sent when you press Enter, " +
+        "and its running totals are printed. Ctrl-D ends; Ctrl-C cancels.",
+    );
+  }
   const call = resumable(
     numbered(input),
     (items, { attempt, signal }) =>
@@ -229,9 +274,12 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     for await (const { sum } of call) {
       total = sum;
       await session.out.line(String(sum));
+      const reported = printBadTokens(call.answered);
+      if (reported) await reported;
     }
   } catch (error) {
     note(session, error);
+    await printBadTokens();
     const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
     const unconfirmed = call.unconfirmed().slice(0, call.sent - call.answered);
     const first = unconfirmed[0];
@@ -259,6 +307,7 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     }
     return failure(session, error, progress);
   }
+  await printBadTokens();
   return badTokens() > 0 ? 1 : 0;
 }
 
@@ -282,7 +331,14 @@ async function add(session: Session, text: string) {
 }
 
 async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
-  const { input, badTokens } = requestsFrom(stdin, session);
+  // No totals to keep them in order with: a bad token is reported at once.
+  const { input, badTokens } = requestsFrom(stdin, session, { hold: false });
+  if (session.terminal) {
+    session.err.line(
+      "Type the integers of the batch, separated by spaces or newlines; " +
+        "Ctrl-D sends them all as one batch, Ctrl-C cancels it.",
+    );
+  }
   // The batch is one number of this run's sequence, sent whole on each attempt.
   const batch = new ReplayBuffer(numbered(input));
   try {
@@ -347,6 +403,8 @@ function failure(session: Session, error: unknown, progress: string[], retried =
 }
 
 if (import.meta.main) {
+  const warning = denoVersionWarning(Deno.version.deno);
+  if (warning) console.error(warning);
   quietGrpcLogs();
   const interrupt = new AbortController();
   Deno.addSignalListener("SIGINT", () => interrupt.abort());
@@ -355,6 +413,7 @@ if (import.meta.main) {
     stdout: Deno.stdout.writable,
     stderr: Deno.stderr.writable,
     signal: interrupt.signal,
+    terminal: Deno.stdin.isTerminal(),
   });
   Deno.exit(status);
 }

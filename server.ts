@@ -16,7 +16,9 @@ import { hostPort, parsedOrStatus } from "./cli/flags.ts";
 import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
-import { SERVER_USAGE, serverConfig } from "./sum_cli/server_config.ts";
+import { serverConfig, serverUsage } from "./sum_cli/server_config.ts";
+import { denoVersionWarning } from "./cli/deno_version.ts";
+import { versionText } from "./cli/invocation.ts";
 import { serveSum } from "./sum/serve.ts";
 import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
@@ -47,9 +49,15 @@ const SAME_CTRL_C_MS = 500;
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
 
 async function main(args: string[]): Promise<number> {
+  if (args.includes("--version")) {
+    console.log(versionText("server"));
+    return 0;
+  }
+  const warning = denoVersionWarning(Deno.version.deno);
+  if (warning) console.error(warning);
   const config = parsedOrStatus(
     () => serverConfig(args, (name) => Deno.env.get(name)),
-    SERVER_USAGE,
+    serverUsage(),
   );
   if (typeof config === "number") return config;
   const { host, graceMs, tls } = config;

@@ -48,7 +48,7 @@ export function usageFailure(error: unknown): number {
  *
  * @example
  * ```ts ignore
- * const config = parsedOrStatus(() => serverConfig(args), SERVER_USAGE);
+ * const config = parsedOrStatus(() => serverConfig(args), serverUsage());
  * if (typeof config === "number") return config;
  * ```
  */

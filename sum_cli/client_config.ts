@@ -15,9 +15,14 @@ import {
   parseServers,
   UsageError,
 } from "../cli/flags.ts";
+import { taskCommand } from "../cli/invocation.ts";
 
-/** The client program's usage text. */
-export const CLIENT_USAGE = `Usage: deno task client [OPTIONS] [COMMAND]
+/**
+ * The client program's usage text, naming the command that runs it as the
+ * user started it (`deno task client`, or through npx).
+ */
+export function clientUsage(command: string = taskCommand("client")): string {
+  return `Usage: ${command} [OPTIONS] [COMMAND]
 
 Commands:
   (none)      stream numbers from stdin, printing the running total after each
@@ -48,10 +53,12 @@ Options:
   --ca FILE            connect with TLS, trusting this CA certificate (PEM)
   --cert FILE          present this client certificate (PEM) for mutual TLS...
   --key FILE           ...with this private key (PEM)
+  --version            print the version
   -h, --help           show this help
 
 Exit status: 0 done, 1 the call failed or the input had bad tokens,
 2 usage error, 130 interrupted (Ctrl-C).`;
+}
 
 /** What the client does. */
 export type Command = "sum" | "add" | "add-all" | "watch" | "total";

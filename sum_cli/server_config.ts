@@ -15,11 +15,16 @@ import {
   parsePort,
   UsageError,
 } from "../cli/flags.ts";
+import { taskCommand } from "../cli/invocation.ts";
 import { DEFAULT_STORE, parseStoreUrl, type StoreSpec, StoreUrlError } from "../sum/store_url.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../cli/log.ts";
 
-/** The server program's usage text. */
-export const SERVER_USAGE = `Usage: deno task server [OPTIONS]
+/**
+ * The server program's usage text, naming the command that runs it as the
+ * user started it (`deno task server`, or through npx).
+ */
+export function serverUsage(command: string = taskCommand("server")): string {
+  return `Usage: ${command} [OPTIONS]
 
 Serves sum.SumService: one running total, shared by every client, with gRPC
 health checking and server reflection. Prints "listening on HOST:PORT" once
@@ -60,7 +65,9 @@ Options:
                               UNAVAILABLE, which clients retry (default: 5)
   --log-level LEVEL           debug, info, warn or error (default: info)
   --log-format FORMAT         text or json (default: text)
+  --version                   print the version
   -h, --help                  show this help`;
+}
 
 /** Everything the server program was asked for. */
 export interface ServerConfig {

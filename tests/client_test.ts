@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type CallSummary, GrpcServer, Status } from "../lib/mod.ts";
-import { IN_FLIGHT_WINDOW } from "../client.ts";
+import { IN_FLIGHT_WINDOW, runClient } from "../client.ts";
 import { SumService } from "../sum/api.ts";
 import { closedPort, runClientOn, startSumServer, TextSink, textStream } from "./helpers.ts";
 
@@ -255,4 +255,41 @@ Deno.test("client keeps at most IN_FLIGHT_WINDOW numbers unanswered, reading std
   await server.shutdown({ graceMs: 0 });
   assert.ok(pulled <= IN_FLIGHT_WINDOW + 10, `read ${pulled} numbers with 1 answered`);
   assert.ok(pulled >= IN_FLIGHT_WINDOW, `read only ${pulled}: the window is not used`);
+});
+
+Deno.test("on a terminal, a bad token's message comes after the totals of the numbers typed before it, in input order", async () => {
+  await using sum = await startSumServer();
+  const [host, port] = sum.target.split(":");
+  // stdout and stderr on one screen, as in a terminal.
+  const screen: string[] = [];
+  const decoder = new TextDecoder();
+  const toScreen = () =>
+    new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        screen.push(...decoder.decode(chunk).split("\n").filter((line) => line !== ""));
+      },
+    });
+  const status = await runClient(["--host", host, "--port", port], {
+    stdin: textStream("1\nx\n2\n"),
+    stdout: toScreen(),
+    stderr: toScreen(),
+    signal: new AbortController().signal,
+  });
+  assert.equal(status, 1);
+  assert.deepEqual(screen, ["1", 'line 2: "x" is not an integer; skipped', "3"]);
+});
+
+Deno.test("on a terminal, the client says how to type the numbers, and add-all that Ctrl-D sends the batch", async () => {
+  await using sum = await startSumServer();
+  const streamed = await runClientOn(sum.target, [], { stdin: textStream("1\n"), terminal: true });
+  assert.equal(streamed.status, 0);
+  assert.match(streamed.stderr[0], /^Type integers, .* Enter, .* Ctrl-D ends; Ctrl-C cancels\.$/);
+  const batch = await runClientOn(sum.target, ["add-all"], {
+    stdin: textStream("1 2\n"),
+    terminal: true,
+  });
+  assert.equal(batch.status, 0);
+  assert.match(batch.stderr[0], /Ctrl-D sends them all as one batch/);
+  const piped = await runClientOn(sum.target, [], { stdin: textStream("1\n") });
+  assert.deepEqual(piped.stderr, [], "no hint when stdin is not a terminal");
 });

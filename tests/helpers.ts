@@ -72,16 +72,23 @@ export interface ClientRun {
 export async function runClientOn(
   target: string,
   args: string[],
-  options: { stdin?: ReadableStream<Uint8Array>; signal?: AbortSignal; stdout?: TextSink } = {},
+  options: {
+    stdin?: ReadableStream<Uint8Array>;
+    signal?: AbortSignal;
+    stdout?: TextSink;
+    stderr?: TextSink;
+    terminal?: boolean;
+  } = {},
 ): Promise<ClientRun> {
   const [host, port] = target.split(":");
   const stdout = options.stdout ?? new TextSink();
-  const stderr = new TextSink();
+  const stderr = options.stderr ?? new TextSink();
   const status = await runClient(["--host", host, "--port", port, ...args], {
     stdin: options.stdin ?? textStream(),
     stdout: stdout.stream,
     stderr: stderr.stream,
     signal: options.signal ?? new AbortController().signal,
+    terminal: options.terminal,
   });
   return { status, stdout: stdout.lines, stderr: stderr.lines };
 }

@@ -174,3 +174,28 @@ Deno.test("with http_proxy set, a loopback server is reached directly, and a pro
       `connect ECONNREFUSED 127.0.0.1:${proxyPort}\nnothing was applied\n`,
   );
 });
+
+Deno.test("--version: both programs print their name, version, Deno's and grpc-js's", async () => {
+  for (const program of ["server", "client"]) {
+    await using run = await startProgram(program, ["--version"]);
+    assert.equal(await run.exit(), 0, run.stderr.text);
+    assert.match(
+      run.stdout.text,
+      new RegExp(
+        `^sum ${program} \\d+\\.\\d+\\.\\d+ \\(Deno 2\\.8\\.3, grpc-js \\d+\\.\\d+\\.\\d+\\)\\n$`,
+      ),
+    );
+  }
+});
+
+Deno.test("--help names the command as the user started the program: deno task, or npx for npm users", async () => {
+  for (const program of ["server", "client"]) {
+    await using direct = await startProgram(program, ["--help"]);
+    assert.equal(await direct.exit(), 0);
+    assert.match(direct.stdout.text, new RegExp(`^Usage: deno task ${program} `));
+    // What npm sets for a program that npx runs; deno task passes it on.
+    await using viaNpx = await startProgram(program, ["--help"], { env: { npm_command: "exec" } });
+    assert.equal(await viaNpx.exit(), 0);
+    assert.match(viaNpx.stdout.text, new RegExp(`^Usage: npx -y deno@2\\.8\\.3 task ${program} `));
+  }
+});
