@@ -57,10 +57,15 @@ export class PythonProgram implements AsyncDisposable {
   readonly #output: Promise<void>;
   #changed = Promise.withResolvers<void>();
 
-  /** Runs `script` (a path under `interop/`) with `args`, unbuffered and writing no bytecode. */
-  constructor(script: string, args: string[]) {
+  /**
+   * Runs `script` (a path under `interop/`, or a file URL) with `args`,
+   * unbuffered and writing no bytecode, in `cwd` (default: the current folder).
+   */
+  constructor(script: string | URL, args: string[], { cwd }: { cwd?: string } = {}) {
+    const path = script instanceof URL ? script.pathname : interopPath(script);
     this.#process = new Deno.Command(PYTHON, {
-      args: ["-B", "-u", interopPath(script), ...args],
+      args: ["-B", "-u", path, ...args],
+      cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -9,6 +9,7 @@
  * Skipped, saying so, without.
  */
 import assert from "node:assert/strict";
+import { PYTHON, PythonProgram } from "../../interop/python.ts";
 import { Printed } from "../_shared/testing.ts";
 import type { StartedServer } from "../_shared/program.ts";
 import * as compute from "../compute/client.ts";
@@ -18,7 +19,6 @@ import { startServer as startPosition } from "../position/server.ts";
 import * as routeguide from "../routeguide/client.ts";
 import { startServer as startRouteGuide } from "../routeguide/server.ts";
 
-const PYTHON = "/usr/bin/python3";
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 const ROUTEGUIDE_DIR = here("../routeguide/");
 
@@ -51,61 +51,12 @@ function test(name: string, fn: () => Promise<void>, needs = missing): void {
  * (`PATH` or `PATH:PACKAGE`, see `run_tutorial.py`); its output collected as
  * it comes. Disposing it kills it if it still runs and waits for its end.
  */
-class Tutorial implements AsyncDisposable {
-  stdout = "";
-  stderr = "";
-  readonly #process: Deno.ChildProcess;
-  readonly #output: Promise<void>;
-  #changed = Promise.withResolvers<void>();
-
-  constructor(proto: string, script: string, args: string[], cwd?: string) {
-    this.#process = new Deno.Command(PYTHON, {
-      args: ["-B", "-u", here("run_tutorial.py"), proto, here(`tutorial/${script}`), ...args],
-      cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        add(text);
-        this.#changed.resolve();
-        this.#changed = Promise.withResolvers();
-      }
-    };
-    this.#output = Promise.all([
-      collect(this.#process.stdout, (text) => this.stdout += text),
-      collect(this.#process.stderr, (text) => this.stderr += text),
-    ]).then(() => {});
-  }
-
-  /** Resolves to the match once stdout matches `pattern`; rejects if the program exits first. */
-  async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    let exited = false;
-    const exit = this.#output.then(() => exited = true);
-    for (;;) {
-      const match = this.stdout.match(pattern);
-      if (match) return match;
-      if (exited) throw new Error(`exited before printing ${pattern}:\n${this.stderr}`);
-      await Promise.race([this.#changed.promise, exit]);
-    }
-  }
-
-  /** Its exit code, once it has exited and its output is read. */
-  async exit(): Promise<number> {
-    const { code } = await this.#process.status;
-    await this.#output;
-    return code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#process.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
-    await this.exit();
-  }
+function tutorial(proto: string, script: string, args: string[], cwd?: string): PythonProgram {
+  return new PythonProgram(
+    new URL("run_tutorial.py", import.meta.url),
+    [proto, here(`tutorial/${script}`), ...args],
+    { cwd },
+  );
 }
 
 /** A tutorial server, once it listens; `target` is where. */
@@ -114,8 +65,8 @@ async function tutorialServer(
   script: string,
   address: string,
   cwd?: string,
-): Promise<Tutorial & { target: string }> {
-  const server = new Tutorial(proto, script, [address], cwd);
+): Promise<PythonProgram & { target: string }> {
+  const server = tutorial(proto, script, [address], cwd);
   try {
     const [, target] = await server.waitFor(/^listening on (\S+)$/m);
     return Object.assign(server, { target });
@@ -149,7 +100,7 @@ const POSITION_PROTO = `${here("../position/position.proto")}:proto`;
 
 test("compute: the tutorial's client and server and ours, each way, say received: 6", async () => {
   await using ours = await startCompute({ port: 0 });
-  await using client = new Tutorial(COMPUTE_PROTO, "compute_client.py", [local(ours)]);
+  await using client = tutorial(COMPUTE_PROTO, "compute_client.py", [local(ours)]);
   assert.equal(await client.exit(), 0, client.stderr);
   assert.equal(client.stdout, "received: 6\n");
 
@@ -169,7 +120,7 @@ test("compute: the tutorial's client and server and ours, each way, say received
 test("RouteGuide: the client of the tutorial that calls ListFeature runs against our server", async () => {
   await using ours = await startRouteGuide({ port: 0 });
   const expected = await clientOutput((print) => routeguide.runClient(local(ours), print));
-  await using client = new Tutorial(
+  await using client = tutorial(
     ROUTEGUIDE_PROTO,
     "routeguide_grpc_client.py",
     [local(ours)],
@@ -219,7 +170,7 @@ test("RouteGuide: our client lists features on that tutorial's server, which has
 
 test("position: the tutorial's client, calling PositinService as its repository has it, polls our server", async () => {
   await using ours = await startPosition({ port: 0 });
-  await using client = new Tutorial(POSITION_PROTO, "position_client.py", [local(ours)]);
+  await using client = tutorial(POSITION_PROTO, "position_client.py", [local(ours)]);
   const [, x, y, z, ...logged] = await client.waitFor(
     /^PositionRes 0, character position, x:(\S+), y:(\S+), z:(\S+)\n(\S+), (\S+), (\S+)\n/m,
   );
