@@ -1,12 +1,15 @@
 /**
- * The commands README.md and docs/ show, run as written, so that none can
- * drift from what the programs do. (The set-up commands are what CI runs;
- * the crash scenarios of docs/exactly_once.md are tests/exactly_once_test.ts.)
+ * The commands README.md and docs/ show, run as written (with free ports and a
+ * test Redis standing in for the ones shown), so that none can drift from
+ * what the programs do. The set-up commands (`npx -y deno@2.8.3 task …`) are
+ * what CI runs; the crash scenarios of README.md and docs/exactly_once.md are
+ * tests/exactly_once_test.ts.
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startProgram, startServerProgram } from "./helpers.ts";
+import { startRedis } from "../testing/redis.ts";
+import { closedPort, startProgram, startServerProgram } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const read = (path: string) => Deno.readTextFile(new URL(`../${path}`, import.meta.url));
@@ -97,6 +100,115 @@ Deno.test("docs/tls.md: its openssl lines make a CA and certificates that the TL
       assert.equal(await client.exit(), 0, `${call}: ${client.stderr.text}`);
       assert.equal(client.stdout.text, "1\n");
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Each `--port N` and `:N` of `ports` in `text` replaced by its stand-in. */
+function withPorts(text: string, ports: Map<string, string>): string {
+  let replaced = text;
+  for (const [shown, free] of ports) {
+    replaced = replaced.replaceAll(`--port ${shown}`, `--port ${free}`).replaceAll(
+      `:${shown}`,
+      `:${free}`,
+    );
+  }
+  return replaced;
+}
+
+/**
+ * Runs a console block of servers and clients: each `deno task server …` is
+ * started as a program (on a free port standing in for the one shown, on a
+ * real Redis standing in for the one shown), each other command with sh;
+ * each prints what the block shows.
+ */
+async function runWithServers(block: string): Promise<void> {
+  await using redis = await startRedis();
+  const steps = transcript(block).map(({ command, output }) => ({
+    command: command.split(/\s+#/)[0].replaceAll("redis://localhost:6379", redis.url),
+    output,
+  }));
+  const ports = new Map<string, string>();
+  for (const { command } of steps) {
+    for (const match of command.matchAll(/--port (\d+)|localhost:(\d+)/g)) {
+      const port = match[1] ?? match[2];
+      if (!ports.has(port)) ports.set(port, String(closedPort()));
+    }
+  }
+  const servers: AsyncDisposable[] = [];
+  try {
+    for (const { command, output } of steps) {
+      const line = withPorts(command, ports);
+      if (line.startsWith("deno task server ")) {
+        const args = line.slice("deno task server ".length).split(/\s+/);
+        servers.push(await startServerProgram(args));
+        continue;
+      }
+      const run = await sh(line);
+      assert.equal(run.code, 0, `${line}: ${run.stderr.join("\n")}`);
+      assert.ok(interleaves(output, run.stdout, run.stderr), `${line}: ${run.stdout.join("\n")}`);
+    }
+  } finally {
+    for (const server of servers) await server[Symbol.asyncDispose]();
+  }
+}
+
+Deno.test("README and docs/stores.md: the replicas on one Redis that they show share one total", async () => {
+  const readme = await read("README.md");
+  await runWithServers(blocks(readme.slice(readme.indexOf("### Stores")), "console")[0]);
+  const stores = await read("docs/stores.md");
+  const replicas = blocks(stores, "console").find((block) => block.includes("redis://"))!;
+  await runWithServers(replicas);
+});
+
+Deno.test("README and docs/server.md: deno task server prints the listening line, then logs as shown", async () => {
+  for (const path of ["README.md", "docs/server.md"]) {
+    const doc = await read(path);
+    const at = doc.lastIndexOf("```console", doc.indexOf("$ deno task server --port 0"));
+    const shown = blocks(doc.slice(at), "console")[0];
+    const [{ command, output }] = transcript(shown);
+    assert.equal(command, "deno task server --port 0");
+    await using server = await startServerProgram(command.split(" ").slice(3));
+    assert.match(output[0], /^listening on localhost:\d+$/);
+    assert.match(server.stdout.text, /^listening on localhost:\d+\n$/);
+    // The serving line, with what varies (time, port) as any digits.
+    const serving = output.find((line) => / info serving /.test(line))!;
+    const pattern = serving.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\d+/g, "\\d+");
+    await server.stderr.waitFor(new RegExp(pattern), 10_000);
+  }
+});
+
+Deno.test("docs/stores.md: a second server on the same file stops with the line shown; the folder of its own command", async () => {
+  const doc = await read("docs/stores.md");
+  const [second, elsewhere] = blocks(doc, "console");
+  const [{ command, output }] = transcript(second);
+  assert.equal(command, "deno task server");
+  await using first = await startServerProgram();
+  // The task, run from the first server's folder as deno task runs it from the project's.
+  await using run = await startProgram("server", ["--port", "0"], { cwd: first.cwd });
+  assert.equal(await run.exit(), 1);
+  assert.deepEqual(run.stderr.lines, output);
+  // The command for a file elsewhere, with a temporary folder for /var/lib/sum.
+  const dir = await Deno.makeTempDir({ prefix: "sum-elsewhere-" });
+  try {
+    const [{ command: own }] = transcript(elsewhere.replace(/\\\n\s*/g, ""));
+    const args = own.replaceAll("/var/lib/sum", dir).split(/\s+/).slice(1);
+    const server = new Deno.Command(Deno.execPath(), {
+      args: [...args, "--port", "0"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const { value } = await reader.read();
+    assert.match(value ?? "", /^listening on /);
+    server.kill("SIGTERM");
+    reader.releaseLock();
+    await server.stdout.cancel().catch(() => {});
+    await server.stderr.cancel();
+    assert.equal((await server.status).code, 0);
+    assert.ok((await Deno.stat(`${dir}/sum.db`)).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
