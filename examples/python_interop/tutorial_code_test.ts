@@ -5,8 +5,8 @@
  * tutorial that calls the streaming method `ListFeature`, and the position
  * client and server, which call the service `PositinService`. Their stubs are
  * generated when they run (`run_tutorial.py`). Needs /usr/bin/python3 with
- * grpc and grpc_tools; the position tutorial's server also needs numpy.
- * Skipped, saying so, without.
+ * grpc and grpc_tools; the position tutorial's server also needs numpy
+ * (Debian: python3-numpy, which CI installs). Skipped, saying so, without.
  */
 import assert from "node:assert/strict";
 import { PYTHON, PythonProgram } from "../../interop/python.ts";
