@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { CLIENT_WINDOW, noRecord, outOfOrder, tooOld } from "../sum/ledger.ts";
-import { MemoryStore } from "../sum/memory_store.ts";
-import { RedisStore } from "../sum/redis_store.ts";
-import { SqliteStore } from "../sum/sqlite_store.ts";
-import type { Change, StoreOptions, TotalStore } from "../sum/store.ts";
+import { CLIENT_WINDOW, noRecord, outOfOrder, tooOld } from "./ledger.ts";
+import { MemoryStore } from "./memory_store.ts";
+import { RedisStore } from "./redis_store.ts";
+import { SqliteStore } from "./sqlite_store.ts";
+import type { Change, StoreOptions, TotalStore } from "./store.ts";
 import { startRedis } from "../testing/redis.ts";
 
 interface OpenStore extends AsyncDisposable {
