@@ -72,6 +72,13 @@
  *   request gets one response, resending the unanswered ones on a new
  *   attempt (the server must recognise a resent request); a
  *   {@linkcode Failover} moves such attempts from server to server.
+ * - **Messages** are plain objects, as proto-loader makes them: field names
+ *   as in the proto, 64-bit integers as strings, enums by name, defaults
+ *   filled in. A map with 64-bit or bool keys does not survive a round trip:
+ *   protobufjs turns such keys into 8-byte hash strings and encodes those as
+ *   0 (protobufjs issues 1203 and 1652; fixed upstream by pull request 2186,
+ *   but the 7.6.6 that proto-loader 0.8.1 brings here still has it). Key such
+ *   maps by `string` or a 32-bit integer.
  *
  * Health checking (`./health.ts`) and server reflection (`./reflection.ts`)
  * are modules of their own, so that only servers that serve them load their
