@@ -19,7 +19,7 @@ import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
 import { versionText } from "./cli/invocation.ts";
-import { clientConfig, clientUsage } from "./sum_cli/client_config.ts";
+import { type ClientConfig, clientConfig, clientUsage } from "./sum_cli/client_config.ts";
 import { int32Problem, numbers, type NumberToken, tokens } from "./sum_cli/numbers.ts";
 import { type RequestMessage, type SumMethods, SumService } from "./sum/api.ts";
 import { CLIENT_WINDOW } from "./sum/ledger.ts";
@@ -121,7 +121,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     out.line(clientUsage());
     return 0;
   }
-  const { command, args: rest, targets, credentials, retryForMs } = config;
+  const { command, args: rest, targets, credentials } = config;
   const session: Session = {
     servers: new Failover(SumService, targets, { credentials }),
     tls: credentials !== undefined,
@@ -133,35 +133,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     reached: false,
     terminal: io.terminal ?? false,
   };
-  let unreached = 0;
-  session.retry = !config.retry
-    ? {
-      retryable: (error) => {
-        note(session, error);
-        return false;
-      },
-    }
-    : {
-      retryForMs,
-      signal: io.signal,
-      retryable: (error) => {
-        note(session, error);
-        if (!isResendable(error) || io.signal.aborted) return false;
-        // Until a server is reached, each is tried once: pointed at nothing,
-        // the client fails fast.
-        return session.reached || ++unreached < targets.length;
-      },
-      onRetry: ({ error, failures }) => {
-        if (failures > 1) return;
-        const what = error instanceof GrpcError
-          ? describeFailure(error, session.servers.target, { tls: session.tls })
-          : String(error);
-        err.line(
-          `notice: ${what}; reconnecting${targets.length > 1 ? " to the next server" : ""} ` +
-            `and resending what was not confirmed (for up to ${config.retryFor} s)`,
-        );
-      },
-    };
+  session.retry = retryOptions(session, config, io.signal);
   try {
     switch (command) {
       case "add":
@@ -178,6 +150,44 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
   } finally {
     session.servers.close();
   }
+}
+
+/**
+ * When the session's calls are retried: with --no-retry never; otherwise,
+ * after any failure that is not an answer about the numbers, until
+ * `--retry-for` runs out, saying so once per outage. Until a server has been
+ * reached, each is tried once: pointed at nothing, the client fails fast.
+ */
+function retryOptions(session: Session, config: ClientConfig, signal: AbortSignal): RetryOptions {
+  if (!config.retry) {
+    return {
+      retryable: (error) => {
+        note(session, error);
+        return false;
+      },
+    };
+  }
+  const { targets } = config;
+  let unreached = 0;
+  return {
+    retryForMs: config.retryForMs,
+    signal,
+    retryable: (error) => {
+      note(session, error);
+      if (!isResendable(error) || signal.aborted) return false;
+      return session.reached || ++unreached < targets.length;
+    },
+    onRetry: ({ error, failures }) => {
+      if (failures > 1) return;
+      const what = error instanceof GrpcError
+        ? describeFailure(error, session.servers.target, { tls: session.tls })
+        : String(error);
+      session.err.line(
+        `notice: ${what}; reconnecting${targets.length > 1 ? " to the next server" : ""} ` +
+          `and resending what was not confirmed (for up to ${config.retryFor} s)`,
+      );
+    },
+  };
 }
 
 function numbersText(count: number): string {
