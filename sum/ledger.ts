@@ -60,6 +60,8 @@ export class CommitLedger {
   readonly #expiryMs: number;
   /** Per client touched by the commit: what it adds. */
   readonly records = new Map<string, ClientRecord>();
+  /** Per client looked up: the last seq the store has for it, read once per commit. */
+  readonly #stored = new Map<string, number | undefined>();
 
   constructor(store: LedgerReader, window: number, expiryMs: number) {
     this.#store = store;
@@ -70,7 +72,7 @@ export class CommitLedger {
   /** Where `key` stands in its client's sequence. */
   place({ client, seq }: SequenceKey): Placement {
     const record = this.records.get(client);
-    const last = record ? record.last : this.#store.last(client);
+    const last = record ? record.last : this.#storedLast(client);
     if (last === undefined) {
       return seq === 1 ? { next: true } : { rejected: noRecord({ client, seq }, this.#expiryMs) };
     }
@@ -85,11 +87,18 @@ export class CommitLedger {
   applied({ client, seq }: SequenceKey, total: number): void {
     let record = this.records.get(client);
     if (!record) {
-      record = { fresh: this.#store.last(client) === undefined, last: seq, totals: [] };
+      record = { fresh: this.#storedLast(client) === undefined, last: seq, totals: [] };
       this.records.set(client, record);
     }
     record.last = seq;
     record.totals.push([seq, total]);
+  }
+
+  #storedLast(client: string): number | undefined {
+    if (this.#stored.has(client)) return this.#stored.get(client);
+    const last = this.#store.last(client);
+    this.#stored.set(client, last);
+    return last;
   }
 
   #recorded(client: string, seq: number, record: ClientRecord | undefined): number | undefined {
