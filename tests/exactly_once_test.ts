@@ -4,7 +4,7 @@
  * every printed total checked against the exact sequence.
  */
 import assert from "node:assert/strict";
-import { type Program, startProgram, startServerProgram, sumClient } from "./helpers.ts";
+import { type Program, startProgram, startServerProgram, sumClient, totalAt } from "./helpers.ts";
 import { startRedis } from "../testing/redis.ts";
 import { startReplyCutter } from "./reply_cutter.ts";
 
@@ -14,13 +14,6 @@ const numbersOf = (count: number) => Array.from({ length: count }, (_, i) => i %
 function runningTotals(numbers: number[], from = 0): number[] {
   let total = from;
   return numbers.map((n) => total += n);
-}
-
-/** The total the server at `target` reports, asked as a user would: `client total`. */
-async function totalAt(target: string): Promise<number> {
-  await using client = await startProgram("client", ["--server", target, "total"]);
-  assert.equal(await client.exit(), 0, client.stderr.text);
-  return Number(client.stdout.text);
 }
 
 /** Feeds `numbers` to the client's stdin and closes it. */

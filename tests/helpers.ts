@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import {
   type Client,
   createChannel,
@@ -150,4 +151,11 @@ export async function refusedMidStream(
     }
   })());
   return { replies, error };
+}
+
+/** The total the server at `target` reports, asked as a user would: `client total`. */
+export async function totalAt(target: string): Promise<number> {
+  await using client = await startProgram("client", ["--server", target, "total"]);
+  assert.equal(await client.exit(), 0, client.stderr.text);
+  return Number(client.stdout.text);
 }

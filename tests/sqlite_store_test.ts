@@ -14,6 +14,7 @@ import {
   startServerProgram,
   startSumServer,
   sumClient,
+  totalAt,
 } from "./helpers.ts";
 
 /** A folder of its own for a test; removed when disposed. */
@@ -39,13 +40,6 @@ async function tmpfs(size: string, mode: "rw" | "ro" = "rw") {
 }
 
 const asRoot = { ignore: Deno.uid() !== 0 };
-
-/** The total the server at `target` reports, asked as a user would: `client total`. */
-async function totalAt(target: string): Promise<number> {
-  await using client = await startProgram("client", ["--port", target.split(":")[1], "total"]);
-  assert.equal(await client.exit(), 0, client.stderr.text);
-  return Number(client.stdout.text);
-}
 
 Deno.test("deno task server keeps its total in sum.db where it runs: stopped and started, it answers with the same total", async () => {
   await using dir = await tempDir();
