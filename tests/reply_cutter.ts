@@ -11,6 +11,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /** A running cutter; disposing it closes every connection. */
 export interface ReplyCutter extends AsyncDisposable {
   /** Where clients connect, as `localhost:PORT`. */
@@ -102,9 +104,7 @@ class FrameFilter {
   ) {}
 
   filter(chunk: Uint8Array): Uint8Array {
-    const bytes = new Uint8Array(this.#pending.length + chunk.length);
-    bytes.set(this.#pending);
-    bytes.set(chunk, this.#pending.length);
+    const bytes = Buffer.concat([this.#pending, chunk]);
     const out: Uint8Array[] = [];
     let at = 0;
     while (bytes.length - at >= 9) {
@@ -121,13 +121,7 @@ class FrameFilter {
         break;
       }
     }
-    this.#pending = bytes.slice(at);
-    const joined = new Uint8Array(out.reduce((n, frame) => n + frame.length, 0));
-    let offset = 0;
-    for (const frame of out) {
-      joined.set(frame, offset);
-      offset += frame.length;
-    }
-    return joined;
+    this.#pending = bytes.subarray(at);
+    return Buffer.concat(out);
   }
 }
