@@ -291,7 +291,8 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     note(session, error);
     await printBadTokens();
     const rejected = error instanceof GrpcError && error.code === Status.OUT_OF_RANGE;
-    const unconfirmed = call.unconfirmed().slice(0, call.sent - call.answered);
+    const read = call.unconfirmed();
+    const unconfirmed = read.slice(0, call.sent - call.answered);
     const first = unconfirmed[0];
     if (!session.reached && call.answered === 0) {
       return failure(session, error, ["nothing was applied"]);
@@ -308,7 +309,7 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
             `with no reply: they may or may not have been applied`,
         );
       }
-      if (!call.allRead || call.sent < call.answered + call.unconfirmed().length) {
+      if (!call.allRead || unconfirmed.length < read.length) {
         const lastSent = unconfirmed.at(-1) ?? call.lastAnswered;
         progress.push(
           lastSent ? `not sent: anything after line ${lastSent.line}` : "not sent: the input",
@@ -398,14 +399,14 @@ async function watch(session: Session, { once = false } = {}) {
  */
 function failure(session: Session, error: unknown, progress: string[], retried = true): number {
   if (!(error instanceof GrpcError)) throw error;
-  note(session, error);
   const { err } = session;
   if (session.signal.aborted) {
     err.line("interrupted: call cancelled");
   } else {
     err.line(`error: ${describeFailure(error, session.servers.target, { tls: session.tls })}`);
-    if (retried && session.reached && session.retry.retryForMs && isResendable(error)) {
-      err.line(`gave up after retrying for ${(session.retry.retryForMs ?? 0) / 1000} s`);
+    const { retryForMs } = session.retry;
+    if (retried && session.reached && retryForMs && isResendable(error)) {
+      err.line(`gave up after retrying for ${retryForMs / 1000} s`);
     }
   }
   for (const line of progress) err.line(line);
