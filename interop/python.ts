@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { pythonEnv } from "../testing/environment.ts";
 import { TEST_PROTO } from "./test_service.ts";
 
 /** Debian's Python, where `python3-grpcio` and `python3-grpc-tools` install. */
@@ -66,6 +67,8 @@ export class PythonProgram implements AsyncDisposable {
     this.#process = new Deno.Command(PYTHON, {
       args: ["-B", "-u", path, ...args],
       cwd,
+      clearEnv: true,
+      env: pythonEnv(),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

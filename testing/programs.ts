@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { denoEnv } from "./environment.ts";
+
 const root = new URL("../", import.meta.url);
 
 /**
@@ -92,7 +94,10 @@ export interface StartOptions {
    * it). Default: the root.
    */
   cwd?: string;
-  /** Environment variables to set besides those of the tests. */
+  /**
+   * Its environment besides the few every program gets ({@linkcode denoEnv}):
+   * nothing of the suite's own is passed on.
+   */
   env?: Record<string, string>;
 }
 
@@ -116,7 +121,8 @@ export async function startProgram(
   const process = new Deno.Command(Deno.execPath(), {
     args: [...await argsFrom(task, options.cwd), ...args],
     cwd: options.cwd ?? root,
-    env: options.env,
+    clearEnv: true,
+    env: denoEnv(options.env),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -6,6 +6,7 @@
  * Needs /usr/bin/python3 with grpc and protobuf, and protoc; skipped without.
  */
 import assert from "node:assert/strict";
+import { pythonEnv } from "../../testing/environment.ts";
 import { Printed } from "../_shared/testing.ts";
 import type { StartedServer } from "../_shared/program.ts";
 import * as calculator from "../calculator/client.ts";
@@ -22,8 +23,7 @@ import { startServer as startUserManager } from "../user_manager/server.ts";
 
 const PYTHON = "/usr/bin/python3";
 const here = new URL("./", import.meta.url).pathname;
-/** Keeps Python from writing `__pycache__` into the repository. */
-const env = { PYTHONDONTWRITEBYTECODE: "1" };
+const env = pythonEnv();
 
 /** Why the Python side cannot run here, or `undefined` if it can. */
 function missingPython(): string | undefined {
@@ -51,6 +51,7 @@ function test(name: string, fn: () => Promise<void>): void {
 async function pythonClient(example: string, target: string, ...args: string[]): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(PYTHON, {
     args: [`${here}tutorial_clients.py`, example, target, ...args],
+    clearEnv: true,
     env,
   }).output();
   const decoder = new TextDecoder();
@@ -62,6 +63,7 @@ async function pythonClient(example: string, target: string, ...args: string[]):
 async function pythonServer(example: string): Promise<AsyncDisposable & { target: string }> {
   const child = new Deno.Command(PYTHON, {
     args: [`${here}tutorial_servers.py`, example],
+    clearEnv: true,
     env,
     stdin: "null",
     stdout: "piped",
