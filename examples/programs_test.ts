@@ -84,7 +84,7 @@ Deno.test("programs: the user manager chat client sends each line of its input",
   await using client = await startTask(
     "example:user_manager:client",
     ["--port", server.port, "chat"],
-    "hello\nbye",
+    { stdin: "hello\nbye" },
   );
   assert.equal(await client.exit(), 0, client.stderr());
   assert.equal(
@@ -154,7 +154,7 @@ Deno.test("programs: mistakes get one line on stderr, without a stack trace", as
   );
 });
 
-Deno.test("programs: --help prints the usage and exits 0", async () => {
+Deno.test("programs: --help prints the usage, naming the command as the user started it, and exits 0", async () => {
   await using server = await startTask("example:contact:server", ["--help"]);
   await using client = await startTask("example:user_manager:client", ["-h"]);
   assert.equal(await server.exit(), 0);
@@ -165,4 +165,11 @@ Deno.test("programs: --help prints the usage and exits 0", async () => {
     /^Usage: deno task example:user_manager:client \[--host HOST\] \[--port PORT\] count \[ID\.\.\.\] \| chat\n/,
   );
   assert.ok(client.stdout().includes("\n  --port PORT   server port (default: 1234)\n"));
+  // What npm sets for a program that npx runs; deno task passes it on.
+  const npx = { env: { npm_command: "exec" } };
+  for (const task of ["example:greeter:server", "example:greeter:client"]) {
+    await using viaNpx = await startTask(task, ["--help"], npx);
+    assert.equal(await viaNpx.exit(), 0);
+    assert.match(viaNpx.stdout(), new RegExp(`^Usage: npx -y deno@2\\.8\\.3 task ${task} `));
+  }
 });

@@ -16,6 +16,7 @@ import {
 } from "../../cli/flags.ts";
 import { bindFailure, describeFailure } from "../../cli/failures.ts";
 import { quietGrpcLogs } from "../../cli/grpc_logs.ts";
+import { taskCommand } from "../../cli/invocation.ts";
 
 export { UsageError };
 
@@ -81,8 +82,8 @@ export interface ClientProgram {
   run(session: { target: string; args: string[]; signal: AbortSignal }): Promise<void>;
 }
 
-function usage(synopsis: string, about: string, hostHelp: string, portHelp: string): string {
-  return `Usage: deno task ${synopsis}
+function usage(task: string, synopsis: string, about: string, hostHelp: string, portHelp: string) {
+  return `Usage: ${taskCommand(task)} ${synopsis}
 
 ${about}
 
@@ -108,7 +109,8 @@ export async function serverMain(args: string[], program: ServerProgram): Promis
     );
     if (values.help) {
       console.log(usage(
-        `${program.task} [--host HOST] [--port PORT]`,
+        program.task,
+        "[--host HOST] [--port PORT]",
         `${program.about}\nPrints "listening on HOST:PORT" once ready; stops on Ctrl-C or SIGTERM.`,
         `interface to listen on (default: ${defaultHost}; 0.0.0.0 or :: for all)`,
         `port (default: ${program.defaultPort}; 0 picks a free one)`,
@@ -153,7 +155,8 @@ export async function clientMain(args: string[], program: ClientProgram): Promis
     );
     if (values.help) {
       console.log(usage(
-        `${program.task} [--host HOST] [--port PORT]${program.args ? ` ${program.args}` : ""}`,
+        program.task,
+        `[--host HOST] [--port PORT]${program.args ? ` ${program.args}` : ""}`,
         program.about,
         `server host (default: ${defaultHost})`,
         `server port (default: ${program.defaultPort})`,

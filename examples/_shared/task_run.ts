@@ -13,12 +13,21 @@ export interface TaskRun extends AsyncDisposable {
   exit(): Promise<number>;
 }
 
-/**
- * Starts `deno task <task> <args>` from the repository's root. Its input is
- * `stdin`, then its end; without `stdin`, the input stays open.
- */
-export async function startTask(task: string, args: string[], stdin?: string): Promise<TaskRun> {
-  const program = await startProgram(task, args);
+/** Options of {@linkcode startTask}. */
+export interface TaskOptions {
+  /** Its input, then its end; without it, the input stays open. */
+  stdin?: string;
+  /** Its environment, besides the little every program gets (testing/environment.ts). */
+  env?: Record<string, string>;
+}
+
+/** Starts `deno task <task> <args>` from the repository's root. */
+export async function startTask(
+  task: string,
+  args: string[],
+  { stdin, env }: TaskOptions = {},
+): Promise<TaskRun> {
+  const program = await startProgram(task, args, { env });
   if (stdin !== undefined) {
     await program.write(stdin);
     await program.closeStdin();
