@@ -17,6 +17,7 @@ import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
 import { serverConfig, serverUsage } from "./sum_cli/server_config.ts";
+import { sqliteAccessProblem } from "./sum_cli/sqlite_access.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
 import { versionText } from "./cli/invocation.ts";
 import { serveSum } from "./sum/serve.ts";
@@ -72,6 +73,13 @@ async function main(args: string[]): Promise<number> {
       : "--tls-cert and --tls-key";
     console.error(`error: cannot serve TLS with ${flags}: ${error.message}`);
     return 1;
+  }
+  if (config.store.kind === "sqlite") {
+    const problem = sqliteAccessProblem(config.store.path, args);
+    if (problem !== undefined) {
+      console.error(`error: cannot open the store sqlite:${config.store.path}: ${problem}`);
+      return 1;
+    }
   }
   let store;
   try {

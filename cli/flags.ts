@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type Env, userPath } from "./invocation.ts";
 
 /**
  * `host:port`, with an IPv6 host in brackets.
@@ -238,16 +239,20 @@ export function choiceFlag<T extends string>(name: string, text: string, choices
   return text as T;
 }
 
-/** The bytes of a file named by a flag, or a one-line error naming both. */
-export function fileFlag(name: string, path: string): Uint8Array {
+/**
+ * The bytes of a file named by a flag, read from the folder the user ran the
+ * command in; or a one-line error naming the flag and the full path tried.
+ */
+export function fileFlag(name: string, path: string, env?: Env): Uint8Array {
+  const fullPath = userPath(path, env);
   try {
-    return Deno.readFileSync(path);
+    return Deno.readFileSync(fullPath);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
       : error instanceof Error
       ? error.message
       : String(error);
-    throw new UsageError(`cannot read ${name} ${path}: ${reason}`);
+    throw new UsageError(`cannot read ${name} ${fullPath}: ${reason}`);
   }
 }

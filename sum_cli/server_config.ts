@@ -15,7 +15,8 @@ import {
   parsePort,
   UsageError,
 } from "../cli/flags.ts";
-import { taskCommand } from "../cli/invocation.ts";
+import { type Env, invocationDir, taskCommand } from "../cli/invocation.ts";
+import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_STORE, parseStoreUrl, type StoreSpec, StoreUrlError } from "../sum/store_url.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../cli/log.ts";
 
@@ -75,8 +76,6 @@ export interface ServerConfig {
   port: number;
   /** The store, as named. */
   store: StoreSpec;
-  /** The store's URL as given, for messages. */
-  storeUrl: string;
   /** How long a client's record of applied numbers is kept after its last one. */
   clientExpiryMs: number;
   graceMs: number;
@@ -111,7 +110,10 @@ const serverFlags = {
 
 const DAY = 86_400;
 
-function tlsFrom(values: { "tls-cert"?: string; "tls-key"?: string; "client-ca"?: string }) {
+function tlsFrom(
+  values: { "tls-cert"?: string; "tls-key"?: string; "client-ca"?: string },
+  env: Env,
+) {
   const { "tls-cert": cert, "tls-key": key, "client-ca": clientCa } = values;
   if (cert === undefined && key === undefined) {
     if (clientCa !== undefined) throw new UsageError("--client-ca needs --tls-cert and --tls-key");
@@ -121,24 +123,27 @@ function tlsFrom(values: { "tls-cert"?: string; "tls-key"?: string; "client-ca"?
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   return {
-    cert: fileFlag("--tls-cert", cert),
-    key: fileFlag("--tls-key", key),
-    clientCa: clientCa === undefined ? undefined : fileFlag("--client-ca", clientCa),
+    cert: fileFlag("--tls-cert", cert, env),
+    key: fileFlag("--tls-key", key, env),
+    clientCa: clientCa === undefined ? undefined : fileFlag("--client-ca", clientCa, env),
   };
 }
 
-function storeFrom(flag: string | undefined, env: string | undefined) {
-  const [url, source] = flag !== undefined
-    ? [flag, "--store"]
-    : env !== undefined && env !== ""
-    ? [env, "SUM_STORE"]
-    : [DEFAULT_STORE, "the default store"];
+function storeFrom(flag: string | undefined, env: Env) {
+  const named = flag ?? (env("SUM_STORE") || undefined);
+  const source = flag !== undefined ? "--store" : "SUM_STORE";
+  let store: StoreSpec;
   try {
-    return { store: parseStoreUrl(url), storeUrl: url };
+    store = parseStoreUrl(named ?? DEFAULT_STORE);
   } catch (error) {
     if (!(error instanceof StoreUrlError)) throw error;
     throw new UsageError(`${source}: ${error.message}`);
   }
+  // A file the user named is where they meant it; the default sum.db stays
+  // in the server's folder, the one place its task may write.
+  if (named === undefined || store.kind !== "sqlite" || isAbsolute(store.path)) return store;
+  const dir = invocationDir(env);
+  return dir === Deno.cwd() ? store : { ...store, path: resolve(dir, store.path) };
 }
 
 /**
@@ -147,7 +152,7 @@ function storeFrom(flag: string | undefined, env: string | undefined) {
  */
 export function serverConfig(
   args: string[],
-  env: (name: string) => string | undefined = () => undefined,
+  env: Env = () => undefined,
 ): ServerConfig | undefined {
   const { values, positionals } = parseFlags(args, serverFlags);
   if (values.help) return undefined;
@@ -172,14 +177,14 @@ export function serverConfig(
   return {
     host: parseHost(values.host),
     port: parsePort(values.port),
-    ...storeFrom(values.store, env("SUM_STORE")),
+    store: storeFrom(values.store, env),
     clientExpiryMs: Math.round(
       numberFlag("--client-expiry", values["client-expiry"], { min: 0.001, max: 30 * DAY }) * 1000,
     ),
     graceMs,
     maxConnectionAgeMs: seconds("max-connection-age"),
     maxConnectionAgeGraceMs: seconds("max-connection-age-grace"),
-    tls: tlsFrom(values),
+    tls: tlsFrom(values, env),
     options,
     logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),
     logFormat: choiceFlag("--log-format", values["log-format"], ["text", "json"] as const),

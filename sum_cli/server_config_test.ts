@@ -6,18 +6,42 @@ import { parseStoreUrl } from "../sum/store_url.ts";
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
 Deno.test("the store is --store, else SUM_STORE, else sqlite:sum.db", () => {
-  assert.equal(serverConfig([])!.storeUrl, "sqlite:sum.db");
-  assert.deepEqual(serverConfig([])!.store, {
-    kind: "sqlite",
-    path: "sum.db",
-    synchronous: "full",
-  });
-  assert.equal(serverConfig([], env({ SUM_STORE: "memory" }))!.storeUrl, "memory");
-  assert.equal(
-    serverConfig(["--store", "memory"], env({ SUM_STORE: "sqlite:x.db" }))!.storeUrl,
-    "memory",
+  const sumDb = { kind: "sqlite", path: "sum.db", synchronous: "full" };
+  assert.deepEqual(serverConfig([])!.store, sumDb);
+  assert.deepEqual(serverConfig([], env({ SUM_STORE: "memory" }))!.store, { kind: "memory" });
+  assert.deepEqual(
+    serverConfig(["--store", "memory"], env({ SUM_STORE: "sqlite:x.db" }))!.store,
+    { kind: "memory" },
   );
-  assert.equal(serverConfig([], env({ SUM_STORE: "" }))!.storeUrl, "sqlite:sum.db");
+  assert.deepEqual(serverConfig([], env({ SUM_STORE: "" }))!.store, sumDb);
+});
+
+Deno.test("files named on the command line are read from the folder the user ran it in (INIT_CWD under deno task)", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const there = env({ INIT_CWD: dir, SUM_STORE: "sqlite:mine.db" });
+    assert.deepEqual(serverConfig([], there)!.store, {
+      kind: "sqlite",
+      path: `${dir}/mine.db`,
+      synchronous: "full",
+    });
+    // The default file stays in the server's own folder, where it may write.
+    assert.deepEqual(serverConfig([], env({ INIT_CWD: dir }))!.store, {
+      kind: "sqlite",
+      path: "sum.db",
+      synchronous: "full",
+    });
+    assert.throws(
+      () => serverConfig(["--tls-cert", "server.pem", "--tls-key", "server.key"], there),
+      new UsageError(`cannot read --tls-cert ${dir}/server.pem: no such file`),
+    );
+    Deno.writeTextFileSync(`${dir}/server.pem`, "certificate");
+    Deno.writeTextFileSync(`${dir}/server.key`, "key");
+    const { tls } = serverConfig(["--tls-cert", "server.pem", "--tls-key", "server.key"], there)!;
+    assert.equal(new TextDecoder().decode(tls!.cert as Uint8Array), "certificate");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("a store URL that names no store is a usage error saying where it came from and what is valid", () => {

@@ -14,8 +14,11 @@ import {
   startServerProgram,
   startSumServer,
   sumClient,
+  TextSink,
   totalAt,
 } from "./helpers.ts";
+import { dirname } from "node:path";
+import { denoEnv } from "../testing/environment.ts";
 
 /** A folder of its own for a test; removed when disposed. */
 async function tempDir(): Promise<AsyncDisposable & { path: string }> {
@@ -149,20 +152,62 @@ Deno.test(
   },
 );
 
-Deno.test("a store path deno was not given is one line saying which flags to add", async () => {
+Deno.test("a file elsewhere: the server prints the one command that runs it with access to that file, in the form the user started it, and that command works", async () => {
+  await using dir = await tempDir();
+  const args = ["--port", "0", "--store", "sqlite:elsewhere.db"];
+  // Run from the user's folder, as deno task passes it (INIT_CWD).
+  await using refused = await startProgram("server", args, { env: { INIT_CWD: dir.path } });
+  assert.equal(await refused.exit(), 1);
+  const [error, command, ...rest] = refused.stderr.lines;
+  assert.deepEqual(rest, []);
+  assert.equal(
+    error,
+    `error: cannot open the store sqlite:${dir.path}/elsewhere.db: the server's task may write ` +
+      "only sum.db in its own folder; run the server with write access to this file instead:",
+  );
+  assert.match(command, /^ {2}deno run .* --allow-write=\S+ /);
+  assert.ok(command.endsWith(" --port 0 --store sqlite:elsewhere.db"), command);
+
+  const deno = `${dirname(Deno.execPath())}:/usr/bin:/bin`;
+  const server = new Deno.Command("sh", {
+    args: ["-c", `exec ${command}`],
+    cwd: dir.path,
+    clearEnv: true,
+    env: denoEnv({ PATH: deno }),
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const stdout = new TextSink();
+  const piped = server.stdout.pipeTo(stdout.stream);
+  await stdout.waitFor(/^listening on \S+:\d+\n/);
+  const port = stdout.text.match(/:(\d+)\n/)![1];
+  assert.equal(await totalAt(`localhost:${port}`), 0);
+  server.kill("SIGTERM");
+  assert.equal((await server.status).code, 0);
+  await piped;
+  assert.ok((await Deno.stat(`${dir.path}/elsewhere.db`)).isFile);
+
+  // Started through npx, the command is npx's.
+  await using viaNpx = await startProgram("server", args, {
+    env: { INIT_CWD: dir.path, npm_command: "exec" },
+  });
+  assert.equal(await viaNpx.exit(), 1);
+  assert.equal(viaNpx.stderr.lines[1], command.replace(/^ {2}deno /, "  npx -y deno@2.8.3 "));
+});
+
+Deno.test("a file in a folder that does not exist is one line naming the folder", async () => {
   await using dir = await tempDir();
   await using refused = await startProgram("server", [
     "--port",
     "0",
     "--store",
-    `sqlite:${dir.path}/elsewhere.db`,
+    `sqlite:${dir.path}/missing/sum.db`,
   ]);
   assert.equal(await refused.exit(), 1);
   assert.equal(
     refused.stderr.text,
-    `error: cannot open the store sqlite:${dir.path}/elsewhere.db: deno was not given access ` +
-      `to the file; run it with --allow-read=${dir.path}/elsewhere.db ` +
-      `--allow-write=${dir.path}/elsewhere.db\n`,
+    `error: cannot open the store sqlite:${dir.path}/missing/sum.db: ` +
+      `the folder ${dir.path}/missing does not exist\n`,
   );
 });
 
