@@ -152,14 +152,18 @@ export class ReplayBuffer<T> {
         }
         if (this.#closed) return;
         const result = await this.#iterator.next();
-        if (result.done) break;
+        if (result.done) {
+          // Ended by close() or by the source: only the source's end is the input's.
+          this.#done = !this.#closed;
+          break;
+        }
         this.#items.push(result.value);
         this.#wake();
       }
     } catch (error) {
       this.#failure = { error };
-    } finally {
       this.#done = true;
+    } finally {
       this.#wake();
     }
   }
