@@ -12,6 +12,7 @@ Deno.test("ReplayBuffer: closing it with the window full does not mark the input
     if (sent.length === 4) break;
   }
   buffer.close();
+  await new Promise((resolve) => setTimeout(resolve, 0)); // its reader sees the close
   assert.deepEqual(sent, [1, 2, 3, 4]);
   assert.equal(buffer.done, false);
 
