@@ -27,7 +27,10 @@ export function describeFailure(
   target: string,
   { tls = false }: { tls?: boolean } = {},
 ): string {
-  if (!isUnreachable(error)) return error.message;
+  if (!isUnreachable(error)) {
+    const lost = lostConnection(error);
+    return lost ? `the connection to the server at ${target} was lost (${lost})` : error.message;
+  }
   const prefix = `cannot reach the server at ${target}`;
   if (error.details.startsWith("Name resolution failed")) {
     return `${prefix}: the name ${target.replace(/:\d+$/, "")} does not resolve`;
@@ -45,6 +48,20 @@ export function describeFailure(
     return `${prefix}: the connection failed at once: is the server serving TLS (then use --tls or --ca)?`;
   }
   return `${prefix}: ${tlsCause(reason) ?? reason}`;
+}
+
+/**
+ * The system's reason, when a call failed because its connection went away
+ * under it (the server died or restarted, or the network dropped it): grpc-js
+ * then reports what its own side of the socket saw, such as `INTERNAL:
+ * Received RST_STREAM with code 2 triggered by internal client error: write
+ * EPIPE`, which reads like a bug of the client.
+ */
+function lostConnection(error: GrpcError): string | undefined {
+  if (error.code !== Status.UNAVAILABLE && error.code !== Status.INTERNAL) return undefined;
+  const reason = error.details.match(/\b(?:read|write) (E[A-Z]+)\b/)?.[1] ??
+    error.details.match(/^(Connection dropped|Connection closed|socket hang up)/i)?.[1];
+  return reason;
 }
 
 /** What a TLS failure means to the user, where grpc-js's words do not say it. */

@@ -33,3 +33,23 @@ Deno.test("a failed bind is the system's reason alone", () => {
   assert.equal(bindFailure(error), "address already in use");
   assert.equal(bindFailure("something else"), "something else");
 });
+
+Deno.test("a connection lost under a call is said in the user's words, whatever grpc-js's side saw", () => {
+  const cases: Array<[GrpcError, string]> = [
+    [unavailable("read ECONNRESET"), "ECONNRESET"],
+    [
+      new GrpcError(
+        Status.INTERNAL,
+        "Received RST_STREAM with code 2 triggered by internal client error: write EPIPE",
+      ),
+      "EPIPE",
+    ],
+    [unavailable("Connection dropped"), "Connection dropped"],
+  ];
+  for (const [error, reason] of cases) {
+    assert.equal(
+      describeFailure(error, "localhost:1"),
+      `the connection to the server at localhost:1 was lost (${reason})`,
+    );
+  }
+});

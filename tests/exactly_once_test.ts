@@ -42,7 +42,13 @@ Deno.test("a server SIGKILLed and restarted mid-stream on SQLite: the client res
     await feeding;
     assert.deepEqual(client.stdout.lines.map(Number), runningTotals(numbers));
     assert.equal(notices(client).length, 1, client.stderr.text);
-    assert.match(notices(client)[0], /reconnecting and resending what was not confirmed/);
+    assert.match(
+      notices(client)[0],
+      new RegExp(
+        `^notice: the connection to the server at localhost:${port} was lost \\(\\S.*\\); ` +
+          "reconnecting and resending what was not confirmed \\(for up to 30 s\\)$",
+      ),
+    );
     assert.equal(await totalAt(restarted.target), runningTotals(numbers).at(-1));
   } finally {
     await Deno.remove(dir, { recursive: true });
