@@ -168,8 +168,9 @@ export class RedisStore implements TotalStore {
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     // Named in messages, which reach clients: without its credentials.
-    this.name = url.replace(/\/\/[^/@]*@/, "//");
     const prefix = options.prefix ?? "sum:";
+    this.name = url.replace(/\/\/[^/@]*@/, "//") +
+      (prefix === "sum:" ? "" : `?prefix=${encodeURIComponent(prefix)}`);
     // The fourth is the prefix of each client's record (a key per client).
     this.#keys = [`${prefix}total`, `${prefix}totals`, `${prefix}commits`, `${prefix}client:`];
     this.#clientExpiryMs = options.clientExpiryMs ?? DEFAULT_CLIENT_EXPIRY_MS;

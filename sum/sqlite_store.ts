@@ -84,12 +84,16 @@ export class SqliteStore extends LocalStore implements TotalStore {
    * a one-line {@linkcode StoreOpenError} if it cannot.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-    const store = new SqliteStore(`sqlite:${path}`);
+    const synchronous = options.synchronous ?? "full";
+    // Named with its option where it is not the default, so that logs show it.
+    const store = new SqliteStore(
+      `sqlite:${path}${synchronous === "full" ? "" : `?synchronous=${synchronous}`}`,
+    );
     const reply = await store.#ask({
       kind: "open",
       path,
       options: {
-        synchronous: options.synchronous ?? "full",
+        synchronous,
         clientExpiryMs: options.clientExpiryMs,
       },
     });

@@ -261,3 +261,9 @@ Deno.test("on SQLite, a stream's numbers after a refused one are not applied, th
   assert.equal(store.total, INT32_MAX);
   await store.close();
 });
+
+Deno.test("the serving line names the store with its options, as given", async () => {
+  await using server = await startServerProgram(["--store", "sqlite:sum.db?synchronous=normal"]);
+  await server.stderr.waitFor(/ info serving /);
+  assert.match(server.stderr.text, / store="sqlite:sum\.db\?synchronous=normal" total=0\n/);
+});
