@@ -9,7 +9,7 @@
  */
 
 /** A system PATH: no `deno`, no pyenv shims, whatever the suite's PATH has. */
-const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
  * The variables every program gets: a system PATH and a UTF-8 locale. No

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../testing/redis.ts";
+import { denoEnv, SYSTEM_PATH } from "../testing/environment.ts";
 import { closedPort, startProgram, startServerProgram } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -49,11 +50,11 @@ function interleaves(expected: string[], stdout: string[], stderr: string[]): bo
 
 /** Runs `command` with sh from the root, with this deno first on PATH. */
 async function sh(command: string, cwd = root) {
-  const path = `${dirname(Deno.execPath())}:${Deno.env.get("PATH")}`;
   const { code, stdout, stderr } = await new Deno.Command("sh", {
     args: ["-c", command],
     cwd,
-    env: { PATH: path, NO_COLOR: "1" },
+    clearEnv: true,
+    env: denoEnv({ PATH: `${dirname(Deno.execPath())}:${SYSTEM_PATH}`, NO_COLOR: "1" }),
   }).output();
   const lines = (bytes: Uint8Array) =>
     new TextDecoder().decode(bytes).split("\n").filter((line) => line !== "");
@@ -87,19 +88,26 @@ Deno.test("docs/tls.md: its openssl lines make a CA and certificates that the TL
   try {
     const made = await sh(`set -e\n${recipe}`, dir);
     assert.equal(made.code, 0, made.stderr.join("\n"));
-    const at = (file: string) => `${dir}/${file}`;
-    const commands = transcript(blocks(doc, "console")[0]).map(({ command }) =>
+    const [cd, ...commands] = transcript(blocks(doc, "console")[0]).map(({ command }) =>
       command.split(/\s+#/)[0]
     );
-    const files = (command: string) =>
-      command.split(" ").slice(3).map((word) => /\.(pem|key)$/.test(word) ? at(word) : word);
+    assert.equal(cd, "cd certs");
+    // Run as deno task runs them from certs/: in the project's folder, told the user's.
+    const fromCerts = { env: { INIT_CWD: `${dir}/certs` } };
+    const args = (command: string) => command.split(" ").slice(3);
     for (const [serve, call] of [[commands[0], commands[1]], [commands[2], commands[3]]]) {
-      await using server = await startServerProgram(["--store", "memory", ...files(serve)]);
+      await using server = await startServerProgram(
+        ["--store", "memory", ...args(serve)],
+        fromCerts,
+      );
       const port = server.target.split(":")[1];
-      await using client = await startProgram("client", ["--port", port, ...files(call)]);
+      await using client = await startProgram("client", ["--port", port, ...args(call)], fromCerts);
       assert.equal(await client.exit(), 0, `${call}: ${client.stderr.text}`);
       assert.equal(client.stdout.text, "1\n");
     }
+    // Made in the project, as the page says, they are never committed.
+    const ignored = await sh("git check-ignore certs/ca.key certs/server.key certs/client.key");
+    assert.equal(ignored.code, 0, "certs/ is not ignored by git");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -197,6 +205,8 @@ Deno.test("docs/stores.md: a second server on the same file stops with the line 
     const server = new Deno.Command(Deno.execPath(), {
       args: [...args, "--port", "0"],
       cwd: root,
+      clearEnv: true,
+      env: denoEnv(),
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -211,5 +221,25 @@ Deno.test("docs/stores.md: a second server on the same file stops with the line 
     assert.ok((await Deno.stat(`${dir}/sum.db`)).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("markdown: no code span is split across lines, where it would not read as one command", async () => {
+  const pages = ["README.md", "docs/", "examples/", "interop/"];
+  const files: string[] = [];
+  for (const page of pages) {
+    if (page.endsWith(".md")) files.push(page);
+    else {
+      for await (const entry of Deno.readDir(new URL(`../${page}`, import.meta.url))) {
+        if (entry.isFile && entry.name.endsWith(".md")) files.push(`${page}${entry.name}`);
+      }
+    }
+  }
+  for (const file of files) {
+    const prose = (await read(file)).replace(/```[\s\S]*?```/g, "");
+    prose.split("\n").forEach((line, index) => {
+      const ticks = line.replace(/``[^`]*``/g, "").match(/`/g)?.length ?? 0;
+      assert.equal(ticks % 2, 0, `${file}: a code span runs past the line: ${line} (${index})`);
+    });
   }
 });

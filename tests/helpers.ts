@@ -110,10 +110,10 @@ export type ServerProgram = Program & {
  */
 export async function startServerProgram(
   args: string[] = [],
-  options: { cwd?: string } = {},
+  options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<ServerProgram> {
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "sum-server-" });
-  const program = await startProgram("server", ["--port", "0", ...args], { cwd });
+  const program = await startProgram("server", ["--port", "0", ...args], { cwd, env: options.env });
   const stop = program[Symbol.asyncDispose];
   const dispose = async () => {
     await stop();
