@@ -63,8 +63,8 @@ export interface ClientIO {
 
 interface Session {
   servers: Failover<SumMethods>;
-  /** Whether it connects with TLS. */
-  tls: boolean;
+  /** How it connects, for messages: with TLS, and with a client certificate. */
+  transport: { tls: boolean; clientCert: boolean };
   out: LineWriter;
   err: LineWriter;
   signal: AbortSignal;
@@ -124,7 +124,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
   const { command, args: rest, targets, credentials } = config;
   const session: Session = {
     servers: new Failover(SumService, targets, { credentials }),
-    tls: credentials !== undefined,
+    transport: { tls: credentials !== undefined, clientCert: config.clientCert },
     out,
     err,
     signal: io.signal,
@@ -180,7 +180,7 @@ function retryOptions(session: Session, config: ClientConfig, signal: AbortSigna
     onRetry: ({ error, failures }) => {
       if (failures > 1) return;
       const what = error instanceof GrpcError
-        ? describeFailure(error, session.servers.target, { tls: session.tls })
+        ? describeFailure(error, session.servers.target, session.transport)
         : String(error);
       session.err.line(
         `notice: ${what}; reconnecting${targets.length > 1 ? " to the next server" : ""} ` +
@@ -403,7 +403,7 @@ function failure(session: Session, error: unknown, progress: string[], retried =
   if (session.signal.aborted) {
     err.line("interrupted: call cancelled");
   } else {
-    err.line(`error: ${describeFailure(error, session.servers.target, { tls: session.tls })}`);
+    err.line(`error: ${describeFailure(error, session.servers.target, session.transport)}`);
     const { retryForMs } = session.retry;
     if (retried && session.reached && retryForMs && isResendable(error)) {
       err.line(`gave up after retrying for ${retryForMs / 1000} s`);

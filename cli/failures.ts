@@ -25,7 +25,7 @@ export function isUnreachable(error: GrpcError): boolean {
 export function describeFailure(
   error: GrpcError,
   target: string,
-  { tls = false }: { tls?: boolean } = {},
+  { tls = false, clientCert = false }: { tls?: boolean; clientCert?: boolean } = {},
 ): string {
   if (!isUnreachable(error)) {
     const lost = lostConnection(error);
@@ -40,12 +40,22 @@ export function describeFailure(
   if (proxy && /Last error: undefined/.test(error.details)) {
     return `${prefix} through the proxy ${proxy[1]}: ${proxy[2]}`;
   }
-  const reason =
+  const reason = (
     error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/)?.[1] ??
-      error.details;
-  // A plaintext client at a TLS server only learns that the connection failed.
-  if (!tls && /^Failed to connect \(/.test(reason)) {
-    return `${prefix}: the connection failed at once: is the server serving TLS (then use --tls or --ca)?`;
+      error.details
+  ).replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/, ""); // grpc-js's timestamp
+  if (reason === "write after end") {
+    return `${prefix}: it does not answer as a gRPC server: is ${target} the right port?`;
+  }
+  // A TLS handshake the server ended says no more than "Failed to connect".
+  if (/^Failed to connect$/.test(reason)) {
+    if (!tls) {
+      return `${prefix}: the connection failed at once: is the server serving TLS (then use --tls or --ca)?`;
+    }
+    return `${prefix}: the server ended the TLS handshake: ` +
+      (clientCert
+        ? "does it trust the CA that issued the certificate of --cert?"
+        : "does it require a client certificate (--cert and --key)?");
   }
   return `${prefix}: ${tlsCause(reason) ?? reason}`;
 }
@@ -75,6 +85,12 @@ function tlsCause(reason: string): string | undefined {
   }
   const altName = reason.match(/ERR_TLS_CERT_ALTNAME_INVALID\]: (.*)/)?.[1];
   if (altName) return `the server's certificate is not for this host (${altName})`;
+  if (/CertificateRequired|certificate required/i.test(reason)) {
+    return "the server requires a client certificate: give --cert and --key, issued by a CA it trusts";
+  }
+  if (/alert: (UnknownCA|BadCertificate|DecryptError)|unknown ca|bad certificate/i.test(reason)) {
+    return `the server does not accept the certificate of --cert (${reason}): is it from a CA the server trusts?`;
+  }
   if (/wrong version number/.test(reason)) {
     return `the server does not speak TLS (${reason}): is it serving plaintext?`;
   }

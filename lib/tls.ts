@@ -50,6 +50,13 @@ function privateKey(value: Pem): KeyObject {
   }
 }
 
+/** A certificate and the private key that belongs to it, or a TlsOptionsError. */
+function checkPair(cert: Pem, key: Pem): void {
+  if (!certificate(cert, "the certificate").checkPrivateKey(privateKey(key))) {
+    throw new TlsOptionsError("the private key does not belong to the certificate");
+  }
+}
+
 /**
  * TLS credentials for a server. The certificate, the key and the client CA
  * are checked here: files that are not PEM, or a key that is not the
@@ -72,9 +79,7 @@ function privateKey(value: Pem): KeyObject {
  */
 export function serverCredentials(options: ServerTlsOptions): ServerCredentials {
   const { cert, key, clientCa } = options;
-  if (!certificate(cert, "the certificate").checkPrivateKey(privateKey(key))) {
-    throw new TlsOptionsError("the private key does not belong to the certificate");
-  }
+  checkPair(cert, key);
   if (clientCa !== undefined) certificate(clientCa, "the client CA");
   return GrpcServerCredentials.createSsl(
     clientCaList(clientCa === undefined ? undefined : pem(clientCa)),
@@ -95,6 +100,9 @@ export interface ChannelTlsOptions {
 
 /**
  * TLS credentials for a channel. Targets may be host names or IP addresses.
+ * The CA and the client certificate are checked here: files that are not
+ * PEM, or a key that is not the certificate's, throw a
+ * {@linkcode TlsOptionsError} at once.
  *
  * @example
  * ```ts
@@ -114,6 +122,10 @@ export function channelCredentials(options: ChannelTlsOptions = {}): ChannelCred
   if ((cert === undefined) !== (key === undefined)) {
     throw new TypeError("a client certificate needs both cert and key");
   }
+  // Checked here: grpc-js would fail each connection instead, with "unsupported
+  // protocol" for a mismatched key and "not trusted" for a CA that is not PEM.
+  if (ca !== undefined) certificate(ca, "the CA");
+  if (cert !== undefined && key !== undefined) checkPair(cert, key);
   return credentials.createSsl(
     ca === undefined ? null : pem(ca),
     key === undefined ? null : pem(key),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ChannelCredentials, channelCredentials } from "../lib/mod.ts";
+import { type ChannelCredentials, channelCredentials, TlsOptionsError } from "../lib/mod.ts";
 import {
   fileFlag,
   hostPort,
@@ -75,6 +75,8 @@ export interface ClientConfig {
   targets: string[];
   /** TLS credentials, if any TLS flag was given. */
   credentials: ChannelCredentials | undefined;
+  /** Whether a client certificate was given (--cert), for messages about the handshake. */
+  clientCert: boolean;
   /** Whether failed calls are retried (no `--no-retry`). */
   retry: boolean;
   /** How long calls may fail without progress before the client gives up. */
@@ -113,11 +115,17 @@ function credentialsFrom({ tls, ca, cert, key }: ClientValues) {
     throw new UsageError("--cert and --key go together");
   }
   if (!tls && ca === undefined && cert === undefined) return undefined;
-  return channelCredentials({
-    ca: ca === undefined ? undefined : fileFlag("--ca", ca),
-    cert: cert === undefined ? undefined : fileFlag("--cert", cert),
-    key: key === undefined ? undefined : fileFlag("--key", key),
-  });
+  try {
+    return channelCredentials({
+      ca: ca === undefined ? undefined : fileFlag("--ca", ca),
+      cert: cert === undefined ? undefined : fileFlag("--cert", cert),
+      key: key === undefined ? undefined : fileFlag("--key", key),
+    });
+  } catch (error) {
+    if (!(error instanceof TlsOptionsError)) throw error;
+    const flags = /\bCA\b/.test(error.message) ? "--ca" : "--cert and --key";
+    throw new UsageError(`cannot connect with TLS with ${flags}: ${error.message}`);
+  }
 }
 
 /**
@@ -156,6 +164,7 @@ export function clientConfig(args: string[]): ClientConfig | undefined {
     args: rest,
     targets,
     credentials,
+    clientCert: values.cert !== undefined,
     retry: !values["no-retry"],
     retryForMs,
     retryFor: values["retry-for"],

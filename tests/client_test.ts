@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startRedis } from "../testing/redis.ts";
 import { type CallSummary, GrpcServer, Status } from "../lib/mod.ts";
 import { IN_FLIGHT_WINDOW, runClient } from "../client.ts";
 import { SumService } from "../sum/api.ts";
@@ -292,4 +293,16 @@ Deno.test("on a terminal, the client says how to type the numbers, and add-all t
   assert.match(batch.stderr[0], /Ctrl-D sends them all as one batch/);
   const piped = await runClientOn(sum.target, [], { stdin: textStream("1\n") });
   assert.deepEqual(piped.stderr, [], "no hint when stdin is not a terminal");
+});
+
+Deno.test("a client pointed at a port that is not gRPC (a Redis) says the server does not answer as gRPC", async () => {
+  await using redis = await startRedis();
+  const target = `127.0.0.1:${new URL(redis.url).port}`;
+  const run = await runClientOn(target, ["add", "5"]);
+  assert.equal(run.status, 1);
+  assert.deepEqual(run.stderr, [
+    `error: cannot reach the server at ${target}: it does not answer as a gRPC server: ` +
+    `is ${target} the right port?`,
+    "nothing was applied",
+  ]);
 });
