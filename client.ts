@@ -383,9 +383,11 @@ async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
 /** Prints the total, then with `once` stops, else every new total. */
 async function watch(session: Session, { once = false } = {}) {
   try {
-    for await (const { sum } of session.servers.client.Watch({}, { signal: session.signal })) {
+    // With current_only the server ends the call once it has answered, so
+    // the call ends OK rather than cancelled by the client.
+    const request = { current_only: once };
+    for await (const { sum } of session.servers.client.Watch(request, { signal: session.signal })) {
       await session.out.line(String(sum));
-      if (once) break;
     }
     return 0;
   } catch (error) {

@@ -15,7 +15,10 @@ export interface ReplyMessage {
 }
 
 /** Asks for the total and its changes. */
-export type WatchRequest = Record<never, never>;
+export interface WatchRequest {
+  /** The current total only, then the end of the stream. */
+  current_only?: boolean;
+}
 
 /** `sum.SumService`, as declared in `sum.proto`. */
 export const SumService = loadService(new URL("../sum.proto", import.meta.url), {

@@ -152,10 +152,11 @@ export function sumService(
       }
     },
 
-    async *Watch(_request, context) {
+    async *Watch(request, context) {
       try {
         for await (const sum of total.watch(AbortSignal.any([context.signal, draining]))) {
           yield { sum };
+          if (request.current_only) return;
         }
       } catch (error) {
         throw statusOf(error);

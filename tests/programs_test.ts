@@ -199,3 +199,12 @@ Deno.test("--help names the command as the user started the program: deno task, 
     assert.match(viaNpx.stdout.text, new RegExp(`^Usage: npx -y deno@2\\.8\\.3 task ${program} `));
   }
 });
+
+Deno.test("client total: the server logs the Watch that answered it as OK, not as cancelled by the client", async () => {
+  await using server = await startServerProgram(["--store", "memory"]);
+  await using total = await startProgram("client", ["--server", server.target, "total"]);
+  assert.equal(await total.exit(), 0, total.stderr.text);
+  assert.equal(total.stdout.text, "0\n");
+  await server.stderr.waitFor(/ call method=\/sum\.SumService\/Watch /);
+  assert.match(server.stderr.text, / call method=\/sum\.SumService\/Watch peer=\S+ status=OK /);
+});
