@@ -9,6 +9,7 @@ Deno.test("the client streams stdin to localhost:50051 by default, retrying for 
     args: [],
     targets: ["localhost:50051"],
     credentials: undefined,
+    clientCert: false,
     retry: true,
     retryForMs: 30_000,
     retryFor: "30",
