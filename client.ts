@@ -337,7 +337,14 @@ async function add(session: Session, text: string) {
     return 0;
   } catch (error) {
     note(session, error);
-    return failure(session, error, session.reached ? [] : ["nothing was applied"]);
+    if (!session.reached) return failure(session, error, ["nothing was applied"]);
+    // A resendable failure is no answer about the number: the attempt that
+    // reached a server may have applied it before its reply was lost.
+    return failure(session, error, [
+      isResendable(error)
+        ? `unconfirmed: ${text} was sent with no reply: it may or may not have been applied`
+        : `not applied: ${text}`,
+    ]);
   }
 }
 

@@ -106,6 +106,25 @@ for (const [command, input, added] of [["add", "", 5], ["add-all", "2 3 4\n", 9]
   });
 }
 
+Deno.test("add: its reply lost after the commit and no retry allowed, the report says the number may have been applied", async () => {
+  await using server = await startServerProgram();
+  await using cutter = startReplyCutter(Number(portOf(server.target)), { pass: 0, swallow: 1 });
+  await using client = await startProgram("client", [
+    "--server",
+    cutter.target,
+    "--no-retry",
+    "add",
+    "5",
+  ]);
+  assert.equal(await client.exit(), 1);
+  assert.equal(client.stdout.text, "");
+  assert.equal(
+    client.stderr.lines.at(-1),
+    "unconfirmed: 5 was sent with no reply: it may or may not have been applied",
+  );
+  assert.equal(await totalAt(server.target), 5);
+});
+
 Deno.test("--retry-for runs out with the server gone for good: the client reports exactly what was applied, unconfirmed and not sent", async () => {
   await using server = await startServerProgram();
   const numbers = numbersOf(200_000);
