@@ -56,9 +56,11 @@ function option(params: URLSearchParams, known: string[], text: string): void {
  * });
  * ```
  */
-export function parseStoreUrl(text: string): StoreSpec {
-  if (text === "memory") return { kind: "memory" };
-  const [base, query = ""] = text.split(/\?(.*)/s, 2);
+export function parseStoreUrl(url: string): StoreSpec {
+  if (url === "memory") return { kind: "memory" };
+  // Messages name the URL as given, but never its password.
+  const text = withoutPassword(url);
+  const [base, query = ""] = url.split(/\?(.*)/s, 2);
   const params = new URLSearchParams(query);
   if (base.startsWith("sqlite:")) {
     option(params, ["synchronous"], text);
@@ -72,19 +74,34 @@ export function parseStoreUrl(text: string): StoreSpec {
   }
   if (base.startsWith("redis://")) {
     option(params, ["prefix"], text);
-    let url: URL;
+    let parsed: URL;
     try {
-      url = new URL(base);
+      parsed = new URL(base);
     } catch {
       throw new StoreUrlError(`"${text}" is not a valid URL`);
     }
-    if (url.hostname === "") throw new StoreUrlError(`"${text}" names no host`);
-    if (!/^\/?(\d+)?$/.test(url.pathname)) {
+    if (parsed.hostname === "") throw new StoreUrlError(`"${text}" names no host`);
+    if (!/^\/?(\d+)?$/.test(parsed.pathname)) {
       throw new StoreUrlError(`"${text}": the path must be a database number, as in /0`);
     }
     return { kind: "redis", url: base, prefix: params.get("prefix") ?? "sum:" };
   }
   throw new StoreUrlError(`"${text}" is not a store: use ${STORE_FORMS}`);
+}
+
+/**
+ * `url` with its password, if any, masked: what messages and logs may show.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withoutPassword } from "./store_url.ts";
+ * assert.equal(withoutPassword("redis://ada:secret@cache:6379/1"), "redis://ada:***@cache:6379/1");
+ * assert.equal(withoutPassword("redis://:secret@cache"), "redis://:***@cache");
+ * ```
+ */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
 /** Opens the store `spec` names; rejects with a one-line `StoreOpenError` if it cannot. */

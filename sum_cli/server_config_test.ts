@@ -87,3 +87,24 @@ Deno.test("store URLs carry their options: SQLite's synchronous mode, Redis's ke
   });
   assert.deepEqual(parseStoreUrl("memory"), { kind: "memory" });
 });
+
+Deno.test("a store URL's password never appears in a message", () => {
+  for (
+    const [url, problem] of [
+      ["redis://:secret@localhost:6379?prefx=a", 'has an unknown option "prefx"'],
+      ["redis://ada:secret@localhost:6379/abc", "the path must be a database number"],
+      ["redis://ada:secret@localhost:notaport", "is not a valid URL"],
+      ["rediss://ada:secret@localhost:6379", "is not a store"],
+    ]
+  ) {
+    for (const [args, vars] of [[["--store", url], {}], [[], { SUM_STORE: url }]] as const) {
+      assert.throws(() => serverConfig([...args], env(vars)), (error: Error) => {
+        assert.ok(error instanceof UsageError);
+        assert.ok(!error.message.includes("secret"), error.message);
+        assert.ok(error.message.includes(":***@localhost"), error.message);
+        assert.ok(error.message.includes(problem), error.message);
+        return true;
+      });
+    }
+  }
+});
