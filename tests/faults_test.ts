@@ -176,7 +176,10 @@ Deno.test("server killed mid-stream, with --no-retry: the client reports exactly
   assert.equal(await client.exit(), 1);
   assert.equal(client.stdout.text, "1\n2\n3\n4\n5\n");
   const lines = client.stderr.text.trim().split("\n");
-  assert.match(lines[0], /^error: UNAVAILABLE: /);
+  assert.match(
+    lines[0],
+    new RegExp(`^error: the connection to the server at localhost:${port} was lost \\(.+\\)$`),
+  );
   assert.equal(lines[1], "applied: 5 numbers (total 5)");
 });
 
