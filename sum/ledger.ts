@@ -63,10 +63,14 @@ export class CommitLedger {
   /** Per client looked up: the last seq the store has for it, read once per commit. */
   readonly #stored = new Map<string, number | undefined>();
 
-  constructor(store: LedgerReader, window: number, expiryMs: number) {
+  readonly #inMemory: boolean;
+
+  /** `inMemory`: the store's records do not outlive the server, as messages then say. */
+  constructor(store: LedgerReader, window: number, expiryMs: number, { inMemory = false } = {}) {
     this.#store = store;
     this.#window = window;
     this.#expiryMs = expiryMs;
+    this.#inMemory = inMemory;
   }
 
   /** Where `key` stands in its client's sequence. */
@@ -74,7 +78,9 @@ export class CommitLedger {
     const record = this.records.get(client);
     const last = record ? record.last : this.#storedLast(client);
     if (last === undefined) {
-      return seq === 1 ? { next: true } : { rejected: noRecord({ client, seq }, this.#expiryMs) };
+      return seq === 1 ? { next: true } : {
+        rejected: noRecord({ client, seq }, this.#expiryMs, { inMemory: this.#inMemory }),
+      };
     }
     if (seq === last + 1) return { next: true };
     if (seq > last) return { rejected: outOfOrder({ client, seq }, last) };
@@ -112,10 +118,18 @@ export class CommitLedger {
 }
 
 /** Why a number of a client the store has no record of, other than its first, is rejected. */
-export function noRecord({ client, seq }: SequenceKey, expiryMs: number): string {
+export function noRecord(
+  { client, seq }: SequenceKey,
+  expiryMs: number,
+  { inMemory = false }: { inMemory?: boolean } = {},
+): string {
+  const lost = inMemory
+    ? `forgotten after ${seconds(expiryMs)} idle, or lost when the server restarted, since ` +
+      "its memory store keeps nothing across restarts"
+    : `forgotten after ${seconds(expiryMs)} idle`;
   return `number ${seq} of client ${client}: the server has no record of this client (never ` +
-    `seen, or forgotten after ${seconds(expiryMs)} idle), so whether its numbers from ${seq} ` +
-    "on were applied is unknown; not applied";
+    `seen, or ${lost}), so whether its numbers from ${seq} on were applied is unknown; ` +
+    "not applied";
 }
 
 /** Why a number that skips some of its client's sequence is rejected. */

@@ -46,7 +46,7 @@ export class MemoryStore extends LocalStore implements TotalStore {
 
   commit(changes: readonly Change[]): Outcome[] {
     const ledger = changes.some((change) => change.key)
-      ? new CommitLedger(this.clients, CLIENT_WINDOW, this.#clientExpiryMs)
+      ? new CommitLedger(this.clients, CLIENT_WINDOW, this.#clientExpiryMs, { inMemory: true })
       : undefined;
     const { total, outcomes, applied } = applyChanges(this.#total, changes, ledger);
     this.#total = total;
