@@ -1,5 +1,6 @@
 import { type Client, createChannel, type CreateChannelOptions, createClient } from "./client.ts";
 import type { Channel } from "./grpc_types.ts";
+import { closeUnlessConnected } from "./connect_timeout.ts";
 import type { LoadedService, Methods } from "./service.ts";
 
 /**
@@ -30,10 +31,19 @@ import type { LoadedService, Methods } from "./service.ts";
  * servers.close();
  * ```
  */
+/** Options of a {@linkcode Failover}: a channel's, and how long it may take to connect. */
+export interface FailoverOptions extends CreateChannelOptions {
+  /**
+   * A server not connected to within this long is given up on: the channel
+   * is closed and its calls fail `UNAVAILABLE`. Default: no limit.
+   */
+  connectTimeoutMs?: number;
+}
+
 export class Failover<M extends Methods> {
   readonly #service: LoadedService<M>;
   readonly #targets: readonly string[];
-  readonly #options: CreateChannelOptions;
+  readonly #options: FailoverOptions;
   #index = 0;
   #channel: Channel | undefined;
   #client: Client<M> | undefined;
@@ -42,7 +52,7 @@ export class Failover<M extends Methods> {
   constructor(
     service: LoadedService<M>,
     targets: readonly string[],
-    options: CreateChannelOptions = {},
+    options: FailoverOptions = {},
   ) {
     if (targets.length === 0) throw new RangeError("Failover needs at least one target");
     this.#service = service;
@@ -60,6 +70,8 @@ export class Failover<M extends Methods> {
     if (!this.#client) {
       this.#channel = createChannel(this.target, this.#options);
       this.#client = createClient(this.#service, this.#channel);
+      const { connectTimeoutMs } = this.#options;
+      if (connectTimeoutMs !== undefined) closeUnlessConnected(this.#channel, connectTimeoutMs);
     }
     return this.#client;
   }

@@ -96,7 +96,7 @@ export {
   createClient,
 } from "./client.ts";
 export { GrpcError, type GrpcErrorOptions, isGrpcError } from "./error.ts";
-export { Failover } from "./failover.ts";
+export { Failover, type FailoverOptions } from "./failover.ts";
 export type {
   Channel,
   ChannelCredentials,
