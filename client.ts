@@ -46,6 +46,19 @@ const RESENDABLE: ReadonlySet<number> = new Set([
   Status.RESOURCE_EXHAUSTED,
 ]);
 
+/**
+ * HTTP/2 keepalive while calls are open: a server that is frozen, or behind
+ * a network that went silent, sends nothing, and without pings a call would
+ * wait for it for ever. A live server answers pings even while a slow commit
+ * keeps its replies back, so slowness is not taken for death.
+ */
+function keepaliveOptions(keepaliveMs: number) {
+  return {
+    "grpc.keepalive_time_ms": keepaliveMs,
+    "grpc.keepalive_timeout_ms": keepaliveMs,
+  };
+}
+
 function isResendable(error: unknown): boolean {
   return error instanceof GrpcError && RESENDABLE.has(error.code);
 }
@@ -123,7 +136,13 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
   }
   const { command, args: rest, targets, credentials } = config;
   const session: Session = {
-    servers: new Failover(SumService, targets, { credentials }),
+    servers: new Failover(SumService, targets, {
+      credentials,
+      options: keepaliveOptions(config.keepaliveMs),
+      // A server that accepts the connection and then says nothing is silent
+      // the same way: given as long as a ping's round trip.
+      connectTimeoutMs: 2 * config.keepaliveMs,
+    }),
     transport: { tls: credentials !== undefined, clientCert: config.clientCert },
     out,
     err,

@@ -2,6 +2,9 @@ import { type GrpcError, Status } from "../lib/mod.ts";
 
 import { lastGrpcError } from "./grpc_logs.ts";
 
+/** What grpc-js says of a call whose channel a connect timeout closed (lib/connect_timeout.ts). */
+const NEVER_CONNECTED = "Channel closed before call started";
+
 /**
  * Whether a call failed because no connection to the server could be made
  * (the name did not resolve, or nothing answered): then nothing was sent.
@@ -9,7 +12,8 @@ import { lastGrpcError } from "./grpc_logs.ts";
 export function isUnreachable(error: GrpcError): boolean {
   return error.code === Status.UNAVAILABLE &&
     (error.details.startsWith("No connection") ||
-      error.details.startsWith("Name resolution failed"));
+      error.details.startsWith("Name resolution failed") ||
+      error.details.startsWith(NEVER_CONNECTED));
 }
 
 /**
@@ -32,6 +36,9 @@ export function describeFailure(
     return lost ? `the connection to the server at ${target} was lost (${lost})` : error.message;
   }
   const prefix = `cannot reach the server at ${target}`;
+  if (error.details.startsWith(NEVER_CONNECTED)) {
+    return `${prefix}: it accepted the connection, then did not answer (frozen, or behind a silent network)`;
+  }
   if (error.details.startsWith("Name resolution failed")) {
     return `${prefix}: the name ${target.replace(/:\d+$/, "")} does not resolve`;
   }

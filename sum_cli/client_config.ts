@@ -49,6 +49,9 @@ Options:
                        progress (default: 30)
   --no-retry           stop at the first failure, reporting what may or may
                        not have been applied
+  --keepalive SECONDS  while a call is open, ping a server that sent nothing
+                       for this long, and count it as failed if the ping is
+                       not answered within as long again (default: 10)
   --tls                connect with TLS, trusting the system's root certificates
   --ca FILE            connect with TLS, trusting this CA certificate (PEM)
   --cert FILE          present this client certificate (PEM) for mutual TLS...
@@ -83,6 +86,8 @@ export interface ClientConfig {
   retryForMs: number;
   /** `--retry-for` as given, in seconds, for messages. */
   retryFor: string;
+  /** How long a silent server may take to answer before it is pinged, and then to answer the ping. */
+  keepaliveMs: number;
 }
 
 const clientFlags = {
@@ -91,6 +96,7 @@ const clientFlags = {
   server: { type: "string", multiple: true },
   "retry-for": { type: "string", default: "30" },
   "no-retry": { type: "boolean", default: false },
+  keepalive: { type: "string", default: "10" },
   tls: { type: "boolean", default: false },
   ca: { type: "string" },
   cert: { type: "string" },
@@ -168,5 +174,6 @@ export function clientConfig(args: string[]): ClientConfig | undefined {
     retry: !values["no-retry"],
     retryForMs,
     retryFor: values["retry-for"],
+    keepaliveMs: numberFlag("--keepalive", values.keepalive, { min: 0.1, max: 3_600 }) * 1000,
   };
 }

@@ -13,6 +13,7 @@ Deno.test("the client streams stdin to localhost:50051 by default, retrying for 
     retry: true,
     retryForMs: 30_000,
     retryFor: "30",
+    keepaliveMs: 10_000,
   });
   assert.equal(clientConfig(["--help"]), undefined);
 });
