@@ -29,13 +29,15 @@ interface WatchableChannel {
 export function closeUnlessConnected(channel: Channel, timeoutMs: number): void {
   const watched = channel as unknown as WatchableChannel;
   const deadline = Date.now() + timeoutMs;
-  const check = () => {
-    const state = watched.getConnectivityState(true);
+  // Only the first look starts a connection: after a failure, the calls that
+  // retry on the channel decide whether it connects again.
+  const check = (tryToConnect: boolean) => {
+    const state = watched.getConnectivityState(tryToConnect);
     if (state === connectivityState.READY || state === connectivityState.SHUTDOWN) return;
     watched.watchConnectivityState(state, deadline, (error) => {
       if (error) watched.close();
-      else check();
+      else check(false);
     });
   };
-  check();
+  check(true);
 }
