@@ -4,17 +4,17 @@
  * every printed total checked against the exact sequence.
  */
 import assert from "node:assert/strict";
-import { type Program, startProgram, startServerProgram, sumClient, totalAt } from "./helpers.ts";
+import {
+  numbersOf,
+  type Program,
+  runningTotals,
+  startProgram,
+  startServerProgram,
+  sumClient,
+  totalAt,
+} from "./helpers.ts";
 import { startRedis } from "../testing/redis.ts";
 import { startReplyCutter } from "./reply_cutter.ts";
-
-/** 1, 2, …, 7, 1, 2, …: a resent number applied twice would shift every total after it. */
-const numbersOf = (count: number) => Array.from({ length: count }, (_, i) => i % 7 + 1);
-
-function runningTotals(numbers: number[], from = 0): number[] {
-  let total = from;
-  return numbers.map((n) => total += n);
-}
 
 /** Feeds `numbers` to the client's stdin and closes it. */
 function feed(client: Program, numbers: number[]): Promise<void> {

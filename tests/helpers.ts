@@ -159,3 +159,13 @@ export async function totalAt(target: string): Promise<number> {
   assert.equal(await client.exit(), 0, client.stderr.text);
   return Number(client.stdout.text);
 }
+
+/** 1, 2, …, 7, 1, 2, …: a resent number applied twice would shift every total after it. */
+export const numbersOf = (count: number): number[] =>
+  Array.from({ length: count }, (_, i) => i % 7 + 1);
+
+/** The total after each of `numbers`, starting `from`. */
+export function runningTotals(numbers: number[], from = 0): number[] {
+  let total = from;
+  return numbers.map((n) => total += n);
+}

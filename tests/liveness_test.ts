@@ -4,16 +4,11 @@
  * them toward --retry-for and moving to the next server, exactly once.
  */
 import assert from "node:assert/strict";
-import { startProgram, startServerProgram, totalAt } from "./helpers.ts";
+import { numbersOf, runningTotals, startProgram, startServerProgram, totalAt } from "./helpers.ts";
 import { startRedis } from "../testing/redis.ts";
 
-/** 1, 2, …, 7, 1, 2, …: a resent number applied twice would shift every total after it. */
-const numbersOf = (count: number) => Array.from({ length: count }, (_, i) => i % 7 + 1);
-
-function runningTotals(numbers: number[]): number[] {
-  let total = 0;
-  return numbers.map((n) => total += n);
-}
+/** Give up after 2 s without progress; ping a server silent for 1 s. */
+const PATIENCE = ["--retry-for", "2", "--keepalive", "1"];
 
 Deno.test("--server A,B with A frozen mid-stream: the client detects it, moves to B and finishes there, exactly once", async () => {
   await using redis = await startRedis();
@@ -43,14 +38,7 @@ Deno.test("--server A,B with A frozen mid-stream: the client detects it, moves t
 
 Deno.test("a stream to the only server, frozen mid-stream: the client gives up within --retry-for and the detection time", async () => {
   await using server = await startServerProgram(["--store", "memory"]);
-  await using client = await startProgram("client", [
-    "--server",
-    server.target,
-    "--retry-for",
-    "2",
-    "--keepalive",
-    "1",
-  ]);
+  await using client = await startProgram("client", ["--server", server.target, ...PATIENCE]);
   await client.write("1\n");
   await client.stdout.waitFor(/^1\n$/);
   server.process.kill("SIGSTOP");
@@ -74,10 +62,7 @@ Deno.test("add to a server frozen before it connects: the client gives up within
     await using client = await startProgram("client", [
       "--server",
       server.target,
-      "--retry-for",
-      "2",
-      "--keepalive",
-      "1",
+      ...PATIENCE,
       "add",
       "5",
     ]);
