@@ -1,6 +1,7 @@
 /**
  * Every read of grpc-js's internals, in one place: how a server call reaches
- * its HTTP/2 stream, and a server's HTTP/2 servers and their sessions.
+ * its HTTP/2 stream, a server's HTTP/2 servers and their sessions, and how
+ * it creates those servers.
  * `grpc_internals_test.ts` checks these shapes against the grpc-js in use,
  * so that an upgrade that changes them fails that test, naming the shape,
  * rather than quietly turning features off. (The response write overlap,
@@ -73,4 +74,24 @@ export function http2ServersOf(server: object): EventEmitter[] {
  */
 export function connectionsOf(server: object): Array<{ destroy(): void }> {
   return [...http2Servers(server).values()].flatMap((entry) => [...entry.sessions ?? []]);
+}
+
+/** grpc-js's own creation of an HTTP/2 server for one bound address. */
+export type CreateHttp2Server = (credentials: object) => EventEmitter;
+
+/**
+ * Has a grpc-js server create each of its HTTP/2 servers through `wrap`,
+ * given the credentials and grpc-js's own creation. Returns whether grpc-js
+ * still creates them through `createHttp2Server`; if not, it creates them
+ * unwrapped.
+ */
+export function wrapHttp2ServerCreation(
+  server: object,
+  wrap: (credentials: object, create: CreateHttp2Server) => EventEmitter,
+): boolean {
+  const target = server as { createHttp2Server?: CreateHttp2Server };
+  const own = target.createHttp2Server;
+  if (typeof own !== "function") return false;
+  target.createHttp2Server = (credentials) => wrap(credentials, (given) => own.call(server, given));
+  return true;
 }

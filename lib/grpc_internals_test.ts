@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
+import {
+  Server,
+  ServerCredentials,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+} from "@grpc/grpc-js";
 import { Echo, type Message } from "../tests/fixtures/echo.ts";
 import { createChannel, createClient } from "./client.ts";
 import {
@@ -8,6 +13,7 @@ import {
   http2ServersOf,
   layerUnder,
   transportOf,
+  wrapHttp2ServerCreation,
 } from "./grpc_internals.ts";
 import { GrpcServer } from "./server.ts";
 
@@ -89,4 +95,24 @@ Deno.test("grpc-js internals: a server's `http2Servers` map holds its HTTP/2 ser
   const { http2Servers, connections } = await observe([]);
   assert.equal(http2Servers, 1, "grpc-js servers no longer keep `http2Servers`");
   assert.equal(connections, 1, "grpc-js's `http2Servers` entries no longer keep `sessions`");
+});
+
+Deno.test("grpc-js internals: a server creates each HTTP/2 server through `createHttp2Server`", async () => {
+  const server = new Server();
+  const created: object[] = [];
+  const wrapped = wrapHttp2ServerCreation(server, (credentials, create) => {
+    created.push(credentials);
+    return create(credentials);
+  });
+  assert.ok(wrapped, "grpc-js servers no longer have `createHttp2Server`");
+  const credentials = ServerCredentials.createInsecure();
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "localhost:0",
+      credentials,
+      (error, port) => error ? reject(error) : resolve(port),
+    )
+  );
+  server.forceShutdown();
+  assert.deepEqual(created, [credentials], "grpc-js no longer calls `createHttp2Server` per bind");
 });

@@ -15,11 +15,18 @@ import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import { hostPort } from "./address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
+import { refuseUnauthorized, tlsServerCredentials } from "./deno/client_certificate_check.ts";
 import { applyDenoPatches } from "./deno/patches.ts";
 import { peerOf, type PeerSocket } from "./deno/peer_address.ts";
 import { grpcImplementation, preserialized } from "./dispatch.ts";
 import { GrpcError } from "./error.ts";
-import { connectionsOf, http2ServersOf, type Transport, transportOf } from "./grpc_internals.ts";
+import {
+  connectionsOf,
+  http2ServersOf,
+  type Transport,
+  transportOf,
+  wrapHttp2ServerCreation,
+} from "./grpc_internals.ts";
 import type { RawServer, ServerCredentials, ServerOptions } from "./grpc_types.ts";
 import type { CallHooks, ServiceImplementation } from "./handler.ts";
 import type { LoadedService, Methods } from "./service.ts";
@@ -155,6 +162,13 @@ export class GrpcServer {
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
     );
+    wrapHttp2ServerCreation(this.#raw, (credentials, create) => {
+      const http2Server = create(tlsServerCredentials(credentials));
+      refuseUnauthorized(http2Server, credentials, (socket, reason) => {
+        this.#options.onHandshakeFailure?.({ peer: peerOf(socket as PeerSocket), reason });
+      });
+      return http2Server;
+    });
   }
 
   /**

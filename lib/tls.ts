@@ -7,6 +7,7 @@ import { credentials, ServerCredentials as GrpcServerCredentials } from "@grpc/g
 import { Buffer } from "node:buffer";
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { clientCaList } from "./deno/client_ca_list.ts";
+import { checkClientCertificates } from "./deno/client_certificate_check.ts";
 import { applyDenoPatches } from "./deno/patches.ts";
 import type { ChannelCredentials, ServerCredentials } from "./grpc_types.ts";
 
@@ -81,11 +82,12 @@ export function serverCredentials(options: ServerTlsOptions): ServerCredentials 
   const { cert, key, clientCa } = options;
   checkPair(cert, key);
   if (clientCa !== undefined) certificate(clientCa, "the client CA");
-  return GrpcServerCredentials.createSsl(
+  const credentials = GrpcServerCredentials.createSsl(
     clientCaList(clientCa === undefined ? undefined : pem(clientCa)),
     [{ cert_chain: pem(cert), private_key: pem(key) }],
     clientCa !== undefined,
   );
+  return clientCa === undefined ? credentials : checkClientCertificates(credentials);
 }
 
 /** What a TLS client trusts, and its own certificate for mutual TLS. */

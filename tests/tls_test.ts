@@ -93,6 +93,34 @@ Deno.test("server.ts logs each failed TLS handshake with the client's address an
   assert.match(failures.join("\n"), /UnknownCA|unknown ca/i);
 });
 
+Deno.test("mutual TLS: the server logs why it refused a client certificate", async () => {
+  await using certs = await makeCertificates();
+  await using server = await startProgram("server", [
+    "--port",
+    "0",
+    "--store",
+    "memory",
+    "--tls-cert",
+    certs.server.cert,
+    "--tls-key",
+    certs.server.key,
+    "--client-ca",
+    certs.ca,
+  ]);
+  await server.stdout.waitFor(/listening on \S+:\d+\n/);
+  const target = server.stdout.text.match(/listening on (\S+:\d+)/)![1];
+  const stranger = ["--ca", certs.ca, "--cert", certs.stranger.cert, "--key", certs.stranger.key];
+  assert.equal((await runClientOn(target, [...stranger, "add", "1"])).status, 1);
+  assert.equal((await runClientOn(target, ["--ca", certs.ca, "add", "1"])).status, 1);
+  await server.stderr.waitFor(/(TLS handshake failed.*\n[^]*){2}/, 10_000);
+  const failures = server.stderr.lines.filter((line) => line.includes("TLS handshake failed"));
+  assert.deepEqual(failures.map((line) => line.replace(/^.* peer=127\.0\.0\.1:\d+ /, "")), [
+    `reason="the client's certificate (CN=stranger) is not issued by the client CA ` +
+    `(UNABLE_TO_VERIFY_LEAF_SIGNATURE)"`,
+    `reason="the client sent no certificate"`,
+  ]);
+});
+
 Deno.test("mutual TLS: only a client with a certificate from the client CA is served", async () => {
   await using certs = await makeCertificates();
   await using sum = await tlsServer(certs, true);
