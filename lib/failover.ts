@@ -3,6 +3,15 @@ import type { Channel } from "./grpc_types.ts";
 import { closeUnlessConnected } from "./connect_timeout.ts";
 import type { LoadedService, Methods } from "./service.ts";
 
+/** Options of a {@linkcode Failover}: a channel's, and how long it may take to connect. */
+export interface FailoverOptions extends CreateChannelOptions {
+  /**
+   * A server not connected to within this long is given up on: the channel
+   * is closed and its calls fail `UNAVAILABLE`. Default: no limit.
+   */
+  connectTimeoutMs?: number;
+}
+
 /**
  * A client of one service on several servers, used one at a time: after a
  * failure, {@linkcode Failover.next} moves to the next server (after the
@@ -31,15 +40,6 @@ import type { LoadedService, Methods } from "./service.ts";
  * servers.close();
  * ```
  */
-/** Options of a {@linkcode Failover}: a channel's, and how long it may take to connect. */
-export interface FailoverOptions extends CreateChannelOptions {
-  /**
-   * A server not connected to within this long is given up on: the channel
-   * is closed and its calls fail `UNAVAILABLE`. Default: no limit.
-   */
-  connectTimeoutMs?: number;
-}
-
 export class Failover<M extends Methods> {
   readonly #service: LoadedService<M>;
   readonly #targets: readonly string[];

@@ -106,10 +106,13 @@ export interface StartOptions {
  * flags, the root's config, and the script by its full path.
  */
 async function argsFrom(task: string, cwd: string | undefined): Promise<string[]> {
-  const args = await taskArgs(task);
-  if (cwd === undefined) return args;
+  const [run, ...args] = await taskArgs(task);
+  // Deno's own progress ("Download https://registry.npmjs.org/…", on a cache
+  // that lacks an npm package's metadata) is not the program's output.
+  const own = [run, "--quiet"];
+  if (cwd === undefined) return [...own, ...args];
   const script = new URL(args.pop()!, root).pathname;
-  return [args[0], "--config", new URL("deno.json", root).pathname, ...args.slice(1), script];
+  return [...own, "--config", new URL("deno.json", root).pathname, ...args, script];
 }
 
 /** Starts `deno task <task> <args>` as a subprocess with piped stdio. */
