@@ -27,6 +27,9 @@ export interface RedisStoreOptions extends StoreOptions {
 /** Batches of totals the stream keeps, at least, for replicas that fall behind. */
 const STREAM_LENGTH = 10_000;
 
+/** How soon a set-up that Redis refused is tried again. */
+const SET_UP_RETRY_MS = 250;
+
 /** How long one read of the tail waits for new totals. */
 const TAIL_BLOCK_MS = 1_000;
 
@@ -165,6 +168,7 @@ export class RedisStore implements TotalStore {
   /** Waiters for the tail to pass a stream id. */
   #waiters: Array<{ id: string; resolve(): void; reject(error: unknown): void }> = [];
   #firstAttempt = Promise.withResolvers<void>();
+  #setUpRetry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     // Named in messages, which reach clients: without its credentials.
@@ -198,7 +202,10 @@ export class RedisStore implements TotalStore {
     // store is available. A tail that fails fails the watchers waiting on it.
     this.#commands.on("error", (error: Error) => this.#down(error.message));
     this.#tail.on("error", (error: Error) => this.#failWaiters(this.#unreachable(error)));
-    this.#commands.on("ready", () => this.#setUp());
+    this.#commands.on("ready", () => {
+      clearTimeout(this.#setUpRetry);
+      this.#setUp();
+    });
   }
 
   get total(): number {
@@ -298,6 +305,7 @@ export class RedisStore implements TotalStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#setUpRetry);
     this.#available = false;
     this.#failWaiters(
       new StoreFailure(`the store ${this.name} is closed`, { maybeApplied: false }),
@@ -327,9 +335,23 @@ export class RedisStore implements TotalStore {
       this.#tailing ??= this.#follow();
     } catch (error) {
       this.#down(messageOf(error));
+      this.#setUpAgainSoon();
     } finally {
       this.#firstAttempt.resolve();
     }
+  }
+
+  /**
+   * A set-up that failed on a healthy connection (Redis still loading its
+   * file, busy with a script, out of memory, …) is tried again, every
+   * {@linkcode SET_UP_RETRY_MS}, until it succeeds: no reconnection would
+   * bring it back. A new connection sets up on its own.
+   */
+  #setUpAgainSoon(): void {
+    clearTimeout(this.#setUpRetry);
+    this.#setUpRetry = setTimeout(() => {
+      if (!this.#closed && !this.#available && this.#commands.isReady) this.#setUp();
+    }, SET_UP_RETRY_MS);
   }
 
   /** The total, the stream's last id and the number of its last commit, read together. */

@@ -21,17 +21,22 @@ export interface TestRedis extends AsyncDisposable {
   url: string;
   /** Stops it as a shutdown would (SIGTERM: the append-only file is flushed). */
   stop(): Promise<void>;
-  /** Starts it again on the same port and folder, after {@linkcode stop}. */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port and folder, after {@linkcode stop};
+   * resolves once it has loaded its file. With `keyLoadDelayUs`, it waits
+   * that long per command as it loads (answering `LOADING` meanwhile).
+   */
+  start(options?: { keyLoadDelayUs?: number }): Promise<void>;
   /** Freezes it (SIGSTOP): its connections stay open and nothing answers. */
   freeze(): void;
   /** Lets it go on after {@linkcode freeze} (SIGCONT). */
   thaw(): void;
 }
 
-async function spawn(port: number, dir: string, appendonly: boolean) {
+async function spawn(port: number, dir: string, appendonly: boolean, more: string[] = []) {
   const process = new Deno.Command("redis-server", {
     args: [
+      ...more,
       "--port",
       String(port),
       "--bind",
@@ -84,8 +89,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     port,
     url: `redis://127.0.0.1:${port}`,
     stop,
-    async start() {
-      running ??= await spawn(port, dir, appendonly);
+    async start({ keyLoadDelayUs } = {}) {
+      const more = keyLoadDelayUs ? ["--key-load-delay", String(keyLoadDelayUs)] : [];
+      running ??= await spawn(port, dir, appendonly, more);
     },
     freeze: () => running?.process.kill("SIGSTOP"),
     thaw: () => running?.process.kill("SIGCONT"),

@@ -178,6 +178,33 @@ Deno.test("Redis restarted (append-only file on): the total is kept, and a watch
   assert.deepEqual(watcher.seen, [7, 8, 10]);
 });
 
+Deno.test("Redis restarted and slow to load its file: a replica that reconnected while it loaded serves as soon as the load ends", async () => {
+  await using redis = await startRedis();
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  await client.Add({ num: 7 });
+  // 30,000 commands in the append-only file, loaded 100 µs apart: seconds of LOADING.
+  await redisCli(redis, "EVAL", "for i = 1, 30000 do redis.call('SET', 'f:' .. i, i) end", "0");
+  await redis.stop();
+  await health(server.target, "NOT_SERVING");
+  let loaded = false;
+  const loading = redis.start({ keyLoadDelayUs: 100 }).then(() => loaded = true);
+  // The replica reconnects during the load and is told LOADING.
+  for (;;) {
+    assert.ok(!loaded, "Redis loaded its file before the replica saw it loading");
+    const error = await rejection(client.Add({ num: 1 }));
+    assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+    if (/LOADING/.test(error.details)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await loading;
+  const done = performance.now();
+  await health(server.target, "SERVING");
+  // It tries its set-up again every 250 ms; generous for a busy machine.
+  assert.ok(performance.now() - done < 3_000, "serving within a few seconds of the load's end");
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 8 });
+});
+
 Deno.test("a Redis that stops answering: the call waiting on it fails within a few seconds with UNKNOWN (it may have been applied), health turns NOT_SERVING; once Redis answers, the server serves again", async () => {
   await using redis = await startRedis();
   await using server = await startServerProgram(["--store", redis.url]);
