@@ -86,13 +86,24 @@ interface Session {
   retry: RetryOptions;
   /** Whether some attempt failed after it may have reached the server. */
   reached: boolean;
+  /** This run's sequence as the server is told it (see `sum.proto`'s `confirmed`). */
+  sequence: {
+    /** Every number up to this seq has had its reply. */
+    confirmed: number;
+    /** The last seq given to an attempt. */
+    given: number;
+    /** The last seq given to an attempt that failed after it may have reached a server. */
+    maybeSent: number;
+  };
   /** Whether stdin is a terminal: a person types the numbers. */
   terminal: boolean;
 }
 
 /** Notes a failed attempt: whether it may have reached the server. */
 function note(session: Session, error: unknown): void {
-  if (!(error instanceof GrpcError) || !isUnreachable(error)) session.reached = true;
+  if (error instanceof GrpcError && isUnreachable(error)) return;
+  session.reached = true;
+  session.sequence.maybeSent = session.sequence.given;
 }
 
 /**
@@ -150,6 +161,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
+    sequence: { confirmed: 0, given: 0, maybeSent: 0 },
     terminal: io.terminal ?? false,
   };
   session.retry = retryOptions(session, config, io.signal);
@@ -264,18 +276,31 @@ async function* numbered(input: AsyncIterable<NumberToken>): AsyncGenerator<Numb
 
 /**
  * The requests of one attempt: the client id on the first, for the server
- * to know the rest by, and each number's seq; neither with --no-retry.
+ * to know the rest by, and each number's place in the sequence; none of it
+ * with --no-retry.
  */
 async function* requestsOf(
   items: AsyncIterable<Numbered>,
-  clientId: string,
+  session: Session,
 ): AsyncGenerator<RequestMessage> {
   let first = true;
   for await (const { value, seq } of items) {
-    if (clientId === "") yield { num: value };
-    else yield first ? { num: value, client_id: clientId, seq } : { num: value, seq };
+    yield session.clientId === "" ? { num: value } : sequenced(session, value, seq, first);
     first = false;
   }
+}
+
+/** The request of number `seq`, which tells the server what this run knows of it. */
+function sequenced(session: Session, num: number, seq: number, first = true): RequestMessage {
+  const { sequence, clientId } = session;
+  sequence.given = Math.max(sequence.given, seq);
+  return {
+    num,
+    ...first ? { client_id: clientId } : {},
+    seq,
+    confirmed: sequence.confirmed,
+    resend: seq <= sequence.maybeSent,
+  };
 }
 
 /** On attempts after the first, the next server, on a new channel. */
@@ -295,13 +320,14 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
   const call = resumable(
     numbered(input),
     (items, { attempt, signal }) =>
-      clientFor(session, attempt).SumServer(requestsOf(items, session.clientId), { signal }),
+      clientFor(session, attempt).SumServer(requestsOf(items, session), { signal }),
     { ...session.retry, window: IN_FLIGHT_WINDOW },
   );
   let total: number | undefined;
   try {
     for await (const { sum } of call) {
       total = sum;
+      session.sequence.confirmed = call.answered;
       await session.out.line(String(sum));
       const reported = printBadTokens(call.answered);
       if (reported) await reported;
@@ -344,12 +370,17 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
 async function add(session: Session, text: string) {
   const problem = int32Problem(text);
   if (problem !== undefined) throw new UsageError(`"${text}" ${problem}`);
-  const request: RequestMessage = session.clientId === ""
-    ? { num: Number(text) }
-    : { num: Number(text), client_id: session.clientId, seq: 1 };
+  const num = Number(text);
+  let resend = false;
+  const request = () => {
+    if (session.clientId === "") return { num };
+    const message = sequenced(session, num, 1);
+    resend = message.resend === true;
+    return message;
+  };
   try {
     const { sum } = await retrying(
-      (attempt) => clientFor(session, attempt).Add(request, { signal: session.signal }),
+      (attempt) => clientFor(session, attempt).Add(request(), { signal: session.signal }),
       session.retry,
     );
     session.out.line(String(sum));
@@ -358,9 +389,10 @@ async function add(session: Session, text: string) {
     note(session, error);
     if (!session.reached) return failure(session, error, ["nothing was applied"]);
     // A resendable failure is no answer about the number: the attempt that
-    // reached a server may have applied it before its reply was lost.
+    // reached a server may have applied it before its reply was lost. Nor is
+    // a refused resend: the send before it may have been applied.
     return failure(session, error, [
-      isResendable(error)
+      isResendable(error) || resend
         ? `unconfirmed: ${text} was sent with no reply: it may or may not have been applied`
         : `not applied: ${text}`,
     ]);
@@ -382,7 +414,7 @@ async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
     const { sum } = await retrying(
       (attempt) =>
         clientFor(session, attempt).AddAll(
-          requestsOf(batch.replay(session.signal), session.clientId),
+          requestsOf(batch.replay(session.signal), session),
           {
             signal: session.signal,
           },

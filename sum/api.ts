@@ -7,6 +7,10 @@ export interface RequestMessage {
   client_id?: string;
   /** The number's place in its client's sequence, from 1 (a uint64: a string when received). */
   seq?: number | string;
+  /** Every number of the client up to this seq has had its reply (a uint64, as `seq`). */
+  confirmed?: number | string;
+  /** This number was sent before, on a call that may have reached a server, with no reply. */
+  resend?: boolean;
 }
 
 /** The total after a change. */

@@ -40,7 +40,7 @@ export const MAX_CLIENT_ID_LENGTH = 128;
  */
 function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
   let client = "";
-  return ({ client_id: id = "", seq = 0 }) => {
+  return ({ client_id: id = "", seq = 0, confirmed = 0, resend = false }) => {
     if (id !== "" && id !== client) {
       if (client !== "") {
         throw new GrpcError(
@@ -67,7 +67,15 @@ function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
         `numbers of client ${client} need a seq from 1 on, got ${seq}; not applied`,
       );
     }
-    return { client, seq: n };
+    const upTo = Number(confirmed);
+    if (!Number.isSafeInteger(upTo) || upTo >= n) {
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `number ${n} of client ${client} says numbers up to ${confirmed} were confirmed: ` +
+          "only numbers before it can be; not applied",
+      );
+    }
+    return { client, seq: n, confirmed: upTo, resend };
   };
 }
 

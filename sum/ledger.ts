@@ -20,6 +20,20 @@ export interface SequenceKey {
   readonly client: string;
   /** 1 for the client's first number, then one more for each. */
   readonly seq: number;
+  /** Every number of the client up to this seq has had its reply. Default 0. */
+  readonly confirmed?: number;
+  /** The number was sent before, on a call that may have reached a server, with no reply. */
+  readonly resend?: boolean;
+}
+
+/**
+ * Whether `key` may start a client's record when the store has none: only a
+ * number sent for the first time, with the reply of every number before it.
+ * Any other (a resend, or one behind numbers still unanswered) might repeat
+ * a number applied under a record since forgotten.
+ */
+export function startsRecord({ seq, confirmed = 0, resend = false }: SequenceKey): boolean {
+  return !resend && confirmed === seq - 1;
 }
 
 /** What a store can tell of a client's record: nothing once it has expired. */
@@ -74,13 +88,14 @@ export class CommitLedger {
   }
 
   /** Where `key` stands in its client's sequence. */
-  place({ client, seq }: SequenceKey): Placement {
+  place(key: SequenceKey): Placement {
+    const { client, seq } = key;
     const record = this.records.get(client);
     const last = record ? record.last : this.#storedLast(client);
     if (last === undefined) {
-      return seq === 1 ? { next: true } : {
-        rejected: noRecord({ client, seq }, this.#expiryMs, { inMemory: this.#inMemory }),
-      };
+      return startsRecord(key)
+        ? { next: true }
+        : { rejected: noRecord(key, this.#expiryMs, { inMemory: this.#inMemory }) };
     }
     if (seq === last + 1) return { next: true };
     if (seq > last) return { rejected: outOfOrder({ client, seq }, last) };
@@ -117,19 +132,23 @@ export class CommitLedger {
   }
 }
 
-/** Why a number of a client the store has no record of, other than its first, is rejected. */
+/** Why a number of a client the store has no record of cannot start one ({@linkcode startsRecord}). */
 export function noRecord(
-  { client, seq }: SequenceKey,
+  key: SequenceKey,
   expiryMs: number,
   { inMemory = false }: { inMemory?: boolean } = {},
 ): string {
+  const { client, seq, confirmed = 0, resend = false } = key;
   const lost = inMemory
     ? `forgotten after ${seconds(expiryMs)} idle, or lost when the server restarted, since ` +
       "its memory store keeps nothing across restarts"
     : `forgotten after ${seconds(expiryMs)} idle`;
+  const from = resend || confirmed >= seq ? seq : confirmed + 1;
+  const unknown = from === seq
+    ? `whether number ${seq}${resend ? ", sent before," : ""} was applied is unknown`
+    : `whether its numbers from ${from} on were applied is unknown`;
   return `number ${seq} of client ${client}: the server has no record of this client (never ` +
-    `seen, or ${lost}), so whether its numbers from ${seq} on were applied is unknown; ` +
-    "not applied";
+    `seen, or ${lost}), so ${unknown}; not applied`;
 }
 
 /** Why a number that skips some of its client's sequence is rejected. */

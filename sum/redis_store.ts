@@ -37,7 +37,7 @@ const TAIL_BLOCK_MS = 1_000;
  * The checked add, run inside Redis so that no two servers can both pass a
  * check only one should. ARGV: the stream's length, the client window, the
  * client expiry in ms, then per change its amount, its chain (0 for none), its
- * client ('' for none) and its seq. Mirrors `applyChanges` in `store.ts` and
+ * client ('' for none), its seq, its confirmed seq and 1 for a resend (else 0). Mirrors `applyChanges` in `store.ts` and
  * `CommitLedger` in `ledger.ts`: each client's record is a hash (its `last`
  * seq, and seq → total for the window) that expires when idle. The totals it
  * made go to the stream as one entry, which every replica tails. Replies per
@@ -60,15 +60,16 @@ local function record(client)
   end
   return c
 end
-for i = 4, #ARGV, 4 do
+for i = 4, #ARGV, 6 do
   local amount, chain, client, seq = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local starts = ARGV[i + 5] == '0' and tonumber(ARGV[i + 4]) == seq - 1
   local kind, value, c = nil, nil, nil
   if chain ~= '0' and refused[chain] then
     kind, value = 2, total
   elseif client ~= '' then
     c = record(client)
     if c.last == nil then
-      if seq ~= 1 then kind, value = 3, 0 end
+      if not starts then kind, value = 3, 0 end
     elseif seq > c.last + 1 then
       kind, value = 4, c.last
     elseif seq <= c.last then
@@ -231,7 +232,14 @@ export class RedisStore implements TotalStore {
     if (!this.#available) throw this.#unreachable(undefined, "; not applied");
     const args = [String(STREAM_LENGTH), String(CLIENT_WINDOW), String(this.#clientExpiryMs)];
     for (const { amount, chain = 0, key } of changesByValue(changes)) {
-      args.push(String(amount), String(chain), key?.client ?? "", String(key?.seq ?? 0));
+      args.push(
+        String(amount),
+        String(chain),
+        key?.client ?? "",
+        String(key?.seq ?? 0),
+        String(key?.confirmed ?? 0),
+        key?.resend ? "1" : "0",
+      );
     }
     let reply: number[];
     try {

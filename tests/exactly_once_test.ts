@@ -155,18 +155,75 @@ Deno.test("--retry-for runs out with the server gone for good: the client report
   assert.deepEqual(progress.slice(2), [`not sent: anything after line ${lastSent}`]);
 });
 
-Deno.test("a client's record expires after --client-expiry idle: a resend then fails FAILED_PRECONDITION naming the client, and nothing is applied", async () => {
-  await using server = await startServerProgram(["--client-expiry", "0.2"]);
-  using client = sumClient(server.target);
-  const key = { client_id: "expiring", seq: 1 };
-  assert.deepEqual(await client.Add({ num: 5, ...key }), { sum: 5 });
-  assert.deepEqual(await client.Add({ num: 5, ...key }), { sum: 5 }, "a resend within the time");
-  await new Promise((resolve) => setTimeout(resolve, 400)); // the record's time running out
-  await assert.rejects(
-    client.Add({ num: 5, client_id: "expiring", seq: 2 }),
-    (error: Error) =>
-      /FAILED_PRECONDITION: number 2 of client expiring: the server has no record of this client \(never seen, or forgotten after 200 ms idle\)/
-        .test(error.message),
+for (const store of ["memory", "sqlite", "redis"] as const) {
+  Deno.test(`${store}: with no record of a client, only a first send with every earlier reply confirmed is applied; a resend is refused, whatever the timing`, async () => {
+    await using redis = store === "redis" ? await startRedis() : undefined;
+    const storeArgs = redis
+      ? ["--store", redis.url]
+      : store === "memory"
+      ? ["--store", "memory"]
+      : [];
+    await using server = await startServerProgram([...storeArgs, "--client-expiry", "0.2"]);
+    using client = sumClient(server.target);
+    const refused = (pattern: RegExp) => (error: Error) =>
+      error.message.startsWith("FAILED_PRECONDITION: ") && pattern.test(error.message);
+    assert.deepEqual(await client.Add({ num: 5, client_id: "a", seq: 1 }), { sum: 5 });
+    assert.deepEqual(await client.Add({ num: 5, client_id: "a", seq: 1, resend: true }), {
+      sum: 5,
+    }, "a resend within the time is answered with its total");
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the record's time running out
+    await assert.rejects(
+      client.Add({ num: 5, client_id: "a", seq: 1, resend: true }),
+      refused(
+        /number 1 of client a: the server has no record of this client \(never seen, or forgotten after 200 ms idle.*\), so whether number 1, sent before, was applied is unknown; not applied$/,
+      ),
+    );
+    await assert.rejects(
+      client.Add({ num: 1, client_id: "a", seq: 3, confirmed: 1 }),
+      refused(/so whether its numbers from 2 on were applied is unknown; not applied$/),
+    );
+    assert.deepEqual(await client.Add({ num: 0 }), { sum: 5 }, "nothing applied");
+    // A client that had every reply goes on after any pause.
+    assert.deepEqual(await client.Add({ num: 1, client_id: "a", seq: 2, confirmed: 1 }), {
+      sum: 6,
+    });
+    assert.deepEqual(
+      await client.Add({ num: 1, client_id: "a", seq: 2, confirmed: 1, resend: true }),
+      { sum: 6 },
+      "its record starts again from there",
+    );
+  });
+}
+
+Deno.test("add: its reply lost and the connection silent past --client-expiry, the resend is refused, not applied twice, and reported as unknown", async () => {
+  await using server = await startServerProgram(["--client-expiry", "0.5"]);
+  await using cutter = startReplyCutter(Number(portOf(server.target)), {
+    pass: 0,
+    swallow: 1,
+    holdMs: 1_500,
+  });
+  await using client = await startProgram("client", ["--server", cutter.target, "add", "5"]);
+  assert.equal(await client.exit(), 1);
+  assert.equal(client.stdout.text, "");
+  assert.match(
+    client.stderr.lines.at(-2)!,
+    /^error: FAILED_PRECONDITION: number 1 of client \S+: the server has no record of this client .* so whether number 1, sent before, was applied is unknown; not applied$/,
   );
-  assert.deepEqual(await client.Add({ num: 0 }), { sum: 5 }, "nothing applied");
+  assert.equal(
+    client.stderr.lines.at(-1),
+    "unconfirmed: 5 was sent with no reply: it may or may not have been applied",
+  );
+  assert.equal(await totalAt(server.target), 5, "applied once");
+});
+
+Deno.test("a stream idle past --client-expiry with every reply in goes on: its next number is applied", async () => {
+  await using server = await startServerProgram(["--client-expiry", "0.2"]);
+  await using client = await startProgram("client", ["--server", server.target]);
+  await client.write("1\n");
+  await client.stdout.waitFor(/^1\n$/);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the record's time running out
+  await client.write("1\n");
+  await client.closeStdin();
+  assert.equal(await client.exit(), 0, client.stderr.text);
+  assert.equal(client.stdout.text, "1\n2\n");
 });

@@ -2,8 +2,8 @@
  * A TCP proxy in front of a gRPC server that loses replies the server sent:
  * on its first connection it passes the first `pass` bytes of the server's
  * DATA frames (the gRPC messages), swallows the next `swallow` (replies to
- * changes the server committed, which the client never reads), then cuts the
- * connection. Later connections pass everything. HTTP/2 frames are read just
+ * changes the server committed, which the client never reads), then, after
+ * `holdMs` of silence, cuts the connection. Later connections pass everything. HTTP/2 frames are read just
  * enough for that: a 9-byte header holding the length, the type (0 is DATA)
  * and the stream. Bytes, not frames or messages, as the server puts several
  * messages in one frame when it can.
@@ -24,7 +24,12 @@ export interface ReplyCutter extends AsyncDisposable {
 /** Starts a cutter in front of the server at `port` on localhost. */
 export function startReplyCutter(
   port: number,
-  { pass, swallow }: { pass: number; swallow: number },
+  { pass, swallow, holdMs = 0 }: {
+    pass: number;
+    swallow: number;
+    /** How long the connection stays open, silent, after the last byte swallowed. */
+    holdMs?: number;
+  },
 ): ReplyCutter {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const cut = Promise.withResolvers<void>();
@@ -46,8 +51,10 @@ export function startReplyCutter(
       if (first) {
         first = false;
         const frames = new FrameFilter(pass, swallow, () => {
-          close();
-          cut.resolve();
+          setTimeout(() => {
+            close();
+            cut.resolve();
+          }, holdMs);
         });
         copy(server, client, (chunk) => frames.filter(chunk)).finally(close);
       } else {
