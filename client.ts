@@ -86,6 +86,8 @@ interface Session {
   retry: RetryOptions;
   /** Whether some attempt failed after it may have reached the server. */
   reached: boolean;
+  /** Whether each call sends one change (add, add-all) rather than a stream of them. */
+  oneChange: boolean;
   /** This run's sequence as the server is told it (see `sum.proto`'s `confirmed`). */
   sequence: {
     /** Every number up to this seq has had its reply. */
@@ -103,6 +105,11 @@ interface Session {
 function note(session: Session, error: unknown): void {
   if (error instanceof GrpcError && isUnreachable(error)) return;
   session.reached = true;
+  // A call of one change (add, add-all) that the server answered was not
+  // applied is settled; on a stream the numbers after it may have been.
+  if (session.oneChange && error instanceof GrpcError && / not applied$/.test(error.details)) {
+    return;
+  }
   session.sequence.maybeSent = session.sequence.given;
 }
 
@@ -161,6 +168,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
+    oneChange: command === "add" || command === "add-all",
     sequence: { confirmed: 0, given: 0, maybeSent: 0 },
     terminal: io.terminal ?? false,
   };
@@ -285,6 +293,7 @@ async function* requestsOf(
 ): AsyncGenerator<RequestMessage> {
   let first = true;
   for await (const { value, seq } of items) {
+    session.sequence.given = Math.max(session.sequence.given, seq);
     yield session.clientId === "" ? { num: value } : sequenced(session, value, seq, first);
     first = false;
   }
@@ -293,7 +302,6 @@ async function* requestsOf(
 /** The request of number `seq`, which tells the server what this run knows of it. */
 function sequenced(session: Session, num: number, seq: number, first = true): RequestMessage {
   const { sequence, clientId } = session;
-  sequence.given = Math.max(sequence.given, seq);
   return {
     num,
     ...first ? { client_id: clientId } : {},
@@ -371,12 +379,9 @@ async function add(session: Session, text: string) {
   const problem = int32Problem(text);
   if (problem !== undefined) throw new UsageError(`"${text}" ${problem}`);
   const num = Number(text);
-  let resend = false;
   const request = () => {
-    if (session.clientId === "") return { num };
-    const message = sequenced(session, num, 1);
-    resend = message.resend === true;
-    return message;
+    session.sequence.given = 1;
+    return session.clientId === "" ? { num } : sequenced(session, num, 1);
   };
   try {
     const { sum } = await retrying(
@@ -388,11 +393,10 @@ async function add(session: Session, text: string) {
   } catch (error) {
     note(session, error);
     if (!session.reached) return failure(session, error, ["nothing was applied"]);
-    // A resendable failure is no answer about the number: the attempt that
-    // reached a server may have applied it before its reply was lost. Nor is
-    // a refused resend: the send before it may have been applied.
+    // An attempt that failed with no answer about the number may have
+    // applied it before its reply was lost, whatever the later ones said.
     return failure(session, error, [
-      isResendable(error) || resend
+      session.sequence.maybeSent > 0
         ? `unconfirmed: ${text} was sent with no reply: it may or may not have been applied`
         : `not applied: ${text}`,
     ]);
@@ -425,7 +429,8 @@ async function addAll(session: Session, stdin: ReadableStream<Uint8Array>) {
     return badTokens() > 0 ? 1 : 0;
   } catch (error) {
     note(session, error);
-    const allSent = batch.done && batch.sent === batch.size && session.reached;
+    // Applied only if an attempt that may have been applied sent it whole.
+    const allSent = batch.done && batch.sent === batch.size && session.sequence.maybeSent > 0;
     const unknown = allSent && !(error instanceof GrpcError && error.code === Status.OUT_OF_RANGE);
     if (!session.reached) return failure(session, error, ["nothing was applied"]);
     return failure(session, error, [

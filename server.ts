@@ -116,7 +116,11 @@ async function main(args: string[]): Promise<number> {
     });
   } catch (error) {
     await store.close();
-    console.error(`error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`);
+    console.error(
+      error instanceof StoreOpenError
+        ? `error: ${error.message}`
+        : `error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`,
+    );
     return 1;
   }
   const { server, port } = started;

@@ -8,6 +8,7 @@ import {
   type SequenceKey,
   StoreFailure,
   type StoreListener,
+  StoreOpenError,
   type StoreOptions,
   type TotalStore,
 } from "./store.ts";
@@ -169,6 +170,10 @@ export class RedisStore implements TotalStore {
   /** Waiters for the tail to pass a stream id. */
   #waiters: Array<{ id: string; resolve(): void; reject(error: unknown): void }> = [];
   #firstAttempt = Promise.withResolvers<void>();
+  #connecting: Promise<void> | undefined;
+  #firstSettled = false;
+  /** Why Redis refused the first attempt for good, if it did. */
+  #refusal: string | undefined;
   #setUpRetry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
@@ -221,11 +226,22 @@ export class RedisStore implements TotalStore {
     this.#listener = listener;
   }
 
-  /** Starts connecting; resolves once the first attempt has succeeded or failed. */
+  /**
+   * Starts connecting; resolves once the first attempt has succeeded or
+   * failed, and rejects with a {@linkcode StoreOpenError} if Redis refused
+   * this server in a way no retry mends (its credentials, its permissions,
+   * its database number). Unreachable, it resolves: the store reconnects.
+   */
   connect(): Promise<void> {
-    this.#commands.connect().catch(() => {});
-    this.#tail.connect().catch(() => {});
-    return this.#firstAttempt.promise;
+    this.#connecting ??= (async () => {
+      this.#commands.connect().catch(() => {});
+      this.#tail.connect().catch(() => {});
+      await this.#firstAttempt.promise;
+      if (this.#refusal === undefined) return;
+      await this.close();
+      throw new StoreOpenError(`cannot open the store ${this.name}: ${this.#refusal}`);
+    })();
+    return this.#connecting;
   }
 
   async commit(changes: readonly Change[]): Promise<Outcome[]> {
@@ -345,7 +361,7 @@ export class RedisStore implements TotalStore {
       this.#down(messageOf(error));
       this.#setUpAgainSoon();
     } finally {
-      this.#firstAttempt.resolve();
+      this.#settleFirst();
     }
   }
 
@@ -416,13 +432,20 @@ export class RedisStore implements TotalStore {
     });
   }
 
+  #settleFirst(): void {
+    this.#firstSettled = true;
+    this.#firstAttempt.resolve();
+  }
+
   #failWaiters(failure: StoreFailure): void {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(failure);
   }
 
   #down(reason: string): void {
-    this.#firstAttempt.resolve();
-    if (this.#closed) return;
+    if (!this.#firstSettled) this.#refusal = refusalOf(reason);
+    this.#settleFirst();
+    // A refusal is told once, by connect().
+    if (this.#closed || this.#refusal !== undefined) return;
     this.#available = false;
     this.#lastFailure = reason;
     const failure = this.#unreachable();
@@ -431,6 +454,27 @@ export class RedisStore implements TotalStore {
     this.#toldDown = true;
     this.#listener.availability(false, failure.message);
   }
+}
+
+/**
+ * What a refusal of Redis that no retry mends means for the user, or
+ * undefined for any other failure.
+ */
+function refusalOf(reason: string): string | undefined {
+  if (/^WRONGPASS/.test(reason)) {
+    return `Redis refused its user name or password (${reason}); check those in the URL`;
+  }
+  if (/^NOAUTH/.test(reason)) {
+    return "Redis requires a password: give it in the URL, redis://:PASSWORD@HOST:PORT " +
+      "(or redis://USER:PASSWORD@HOST:PORT)";
+  }
+  if (/^NOPERM/.test(reason)) {
+    return `the Redis user lacks a permission the store needs (${reason})`;
+  }
+  if (/DB index is out of range|invalid DB index/i.test(reason)) {
+    return `the database number in the URL does not exist on this Redis (${reason})`;
+  }
+  return undefined;
 }
 
 interface Entry {

@@ -84,7 +84,11 @@ export interface TotalStore {
   caughtUp(): Promise<void>;
   /** Sets the one listener. */
   listen(listener: StoreListener): void;
-  /** Connects, if the store is remote; resolves once the first attempt has succeeded or failed. */
+  /**
+   * Connects, if the store is remote; resolves once the first attempt has
+   * succeeded or failed, or rejects with a {@linkcode StoreOpenError} if no
+   * later attempt could succeed.
+   */
   connect(): Promise<void>;
   /** Closes the store; changes committed stay committed. */
   close(): Promise<void>;

@@ -12,6 +12,8 @@ export interface RedisOptions {
   appendonly?: boolean;
   /** The port; default a free one. */
   port?: number;
+  /** More `redis-server` arguments, such as `["--requirepass", "secret"]`. */
+  args?: string[];
 }
 
 /** A running Redis; disposing stops it and removes its folder. */
@@ -76,7 +78,13 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const port = options.port ?? closedPort();
   const dir = await Deno.makeTempDir({ prefix: "sum-redis-" });
   const appendonly = options.appendonly ?? true;
-  let running: Awaited<ReturnType<typeof spawn>> | undefined = await spawn(port, dir, appendonly);
+  const args = options.args ?? [];
+  let running: Awaited<ReturnType<typeof spawn>> | undefined = await spawn(
+    port,
+    dir,
+    appendonly,
+    args,
+  );
   const stop = async () => {
     if (!running) return;
     const { process, exited } = running;
@@ -91,7 +99,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     stop,
     async start({ keyLoadDelayUs } = {}) {
       const more = keyLoadDelayUs ? ["--key-load-delay", String(keyLoadDelayUs)] : [];
-      running ??= await spawn(port, dir, appendonly, more);
+      running ??= await spawn(port, dir, appendonly, [...args, ...more]);
     },
     freeze: () => running?.process.kill("SIGSTOP"),
     thaw: () => running?.process.kill("SIGCONT"),

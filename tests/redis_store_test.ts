@@ -158,6 +158,58 @@ Deno.test("Redis unreachable at start: NOT_SERVING, calls fail with UNAVAILABLE 
   assert.equal(redis.port, port);
 });
 
+Deno.test("Redis refusing the server for good (wrong password, none, a database it lacks): the server stops at start with one line, and shows no password", async () => {
+  await using redis = await startRedis({ args: ["--requirepass", "secret"] });
+  const at = `127.0.0.1:${redis.port}`;
+  for (
+    const [url, reason] of [
+      [
+        `redis://:wrong@${at}`,
+        /Redis refused its user name or password \(WRONGPASS .*\); check those in the URL$/,
+      ],
+      [
+        `redis://${at}`,
+        /Redis requires a password: give it in the URL, redis:\/\/:PASSWORD@HOST:PORT/,
+      ],
+      [
+        `redis://:secret@${at}/99`,
+        /the database number in the URL does not exist on this Redis \(ERR DB index is out of range\)$/,
+      ],
+    ] as const
+  ) {
+    await using server = await startProgram("server", ["--port", "0", "--store", url]);
+    assert.equal(await server.exit(), 1, url);
+    assert.deepEqual(server.stdout.lines, []);
+    assert.equal(server.stderr.lines.length, 1, server.stderr.text);
+    const [line] = server.stderr.lines;
+    assert.ok(line.startsWith(`error: cannot open the store redis://${at}`), line);
+    assert.match(line, reason);
+    assert.doesNotMatch(line, /secret|wrong/);
+  }
+  await using server = await startServerProgram(["--store", `redis://:secret@${at}`]);
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 3 }), { sum: 3 }, "the right password serves");
+});
+
+Deno.test('a server whose Redis is down answers each add "not applied": when --retry-for runs out, the client reports it not applied', async () => {
+  const store = `redis://127.0.0.1:${closedPort()}`;
+  await using server = await startServerProgram(["--store", store]);
+  const flags = ["--server", server.target, "--retry-for", "1"];
+  await using add = await startProgram("client", [...flags, "add", "5"]);
+  assert.equal(await add.exit(), 1);
+  const refused = `${store.slice("redis://".length)}); not applied`;
+  assert.deepEqual(add.stderr.lines.slice(-3), [
+    `error: UNAVAILABLE: the store ${store} is unreachable (connect ECONNREFUSED ${refused}`,
+    "gave up after retrying for 1 s",
+    "not applied: 5",
+  ]);
+  await using batch = await startProgram("client", [...flags, "add-all"]);
+  await batch.write("1 2\n");
+  await batch.closeStdin();
+  assert.equal(await batch.exit(), 1);
+  assert.equal(batch.stderr.lines.at(-1), "nothing was applied (the batch is all or nothing)");
+});
+
 Deno.test("Redis restarted (append-only file on): the total is kept, and a watcher on each replica resumes without gaps", async () => {
   await using redis = await startRedis();
   await using a = await startServerProgram(["--store", redis.url]);
