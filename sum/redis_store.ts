@@ -23,6 +23,15 @@ export interface RedisStoreOptions extends StoreOptions {
    * dropped (failing the calls that wait on it) and made again. Default 3000 ms.
    */
   timeoutMs?: number;
+  /** For a `rediss://` URL: the CA to trust (default the system's), and a client certificate. */
+  tls?: RedisTls;
+}
+
+/** PEM texts for TLS to Redis. */
+export interface RedisTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** Batches of totals the stream keeps, at least, for replicas that fall behind. */
@@ -192,10 +201,11 @@ export class RedisStore implements TotalStore {
     // drops such a connection instead, failing what waits on it; the pings
     // (and the tail's blocking reads, 1 s each) keep a healthy one busy.
     const timeout = options.timeoutMs ?? 3_000;
+    const tls = parsed.protocol === "rediss:" ? { tls: true as const, ...options.tls } : {};
     const base = {
       url: parsed.href,
       disableOfflineQueue: true,
-      socket: { reconnectStrategy, connectTimeout: timeout, socketTimeout: timeout },
+      socket: { reconnectStrategy, connectTimeout: timeout, socketTimeout: timeout, ...tls },
     };
     this.#commands = createClient({ ...base, pingInterval: 1_000 }) as Client;
     // The tail answers at least once a blocking read (1 s).

@@ -1,20 +1,27 @@
 import { MemoryStore } from "./memory_store.ts";
-import { RedisStore } from "./redis_store.ts";
+import { RedisStore, type RedisTls } from "./redis_store.ts";
 import { SqliteStore, type SqliteSync } from "./sqlite_store.ts";
-import type { StoreOptions, TotalStore } from "./store.ts";
+import { messageOf, StoreOpenError, type StoreOptions, type TotalStore } from "./store.ts";
 
 /** The store a server uses when none is named. */
 export const DEFAULT_STORE = "sqlite:sum.db";
 
 /** How to name a store, for messages. */
-export const STORE_FORMS =
-  "memory, sqlite:PATH[?synchronous=full|normal] or redis://HOST:PORT[/DB][?prefix=PREFIX]";
+export const STORE_FORMS = "memory, sqlite:PATH[?synchronous=full|normal] or " +
+  "redis[s]://[USER:PASSWORD@]HOST:PORT[/DB][?prefix=PREFIX]";
+
+/** Files for TLS to Redis (`rediss://`), as paths: the CA to trust, a client certificate. */
+export interface RedisTlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
 
 /** A store named by its URL, checked but not yet opened. */
 export type StoreSpec =
   | { kind: "memory" }
   | { kind: "sqlite"; path: string; synchronous: SqliteSync }
-  | { kind: "redis"; url: string; prefix: string };
+  | { kind: "redis"; url: string; prefix: string; tls?: RedisTlsFiles };
 
 /** Thrown for a store URL that names no store; its message is one line. */
 export class StoreUrlError extends Error {
@@ -38,7 +45,9 @@ function option(params: URLSearchParams, known: string[], text: string): void {
 /**
  * Reads a store URL: `memory`, `sqlite:PATH` with an optional
  * `?synchronous=full|normal`, or `redis://HOST:PORT[/DB]` with an optional
- * `?prefix=PREFIX` for its keys (default `sum:`).
+ * `?prefix=PREFIX` for its keys (default `sum:`). `rediss://` is Redis over
+ * TLS, trusting the system's CAs or `?ca=FILE`, with a client certificate
+ * from `&cert=FILE&key=FILE` if Redis asks for one.
  *
  * @example
  * ```ts
@@ -72,8 +81,9 @@ export function parseStoreUrl(url: string): StoreSpec {
     }
     return { kind: "sqlite", path, synchronous };
   }
-  if (base.startsWith("redis://")) {
-    option(params, ["prefix"], text);
+  if (base.startsWith("redis://") || base.startsWith("rediss://")) {
+    const tls = base.startsWith("rediss://");
+    option(params, tls ? ["prefix", "ca", "cert", "key"] : ["prefix"], text);
     let parsed: URL;
     try {
       parsed = new URL(base);
@@ -84,7 +94,17 @@ export function parseStoreUrl(url: string): StoreSpec {
     if (!/^\/?(\d+)?$/.test(parsed.pathname)) {
       throw new StoreUrlError(`"${text}": the path must be a database number, as in /0`);
     }
-    return { kind: "redis", url: base, prefix: params.get("prefix") ?? "sum:" };
+    const prefix = params.get("prefix") ?? "sum:";
+    if (!tls) return { kind: "redis", url: base, prefix };
+    const files: RedisTlsFiles = {};
+    for (const name of ["ca", "cert", "key"] as const) {
+      const path = params.get(name);
+      if (path) files[name] = path;
+    }
+    if ((files.cert === undefined) !== (files.key === undefined)) {
+      throw new StoreUrlError(`"${text}": cert and key go together`);
+    }
+    return { kind: "redis", url: base, prefix, tls: files };
   }
   throw new StoreUrlError(`"${text}" is not a store: use ${STORE_FORMS}`);
 }
@@ -112,6 +132,21 @@ export async function openStore(spec: StoreSpec, options: StoreOptions = {}): Pr
     case "sqlite":
       return await SqliteStore.open(spec.path, { ...options, synchronous: spec.synchronous });
     case "redis":
-      return new RedisStore(spec.url, { ...options, prefix: spec.prefix });
+      return new RedisStore(spec.url, { ...options, prefix: spec.prefix, tls: readTls(spec.tls) });
   }
+}
+
+/** The TLS files of a `rediss://` store, read; a one-line `StoreOpenError` if one cannot be. */
+function readTls(files: RedisTlsFiles | undefined): RedisTls | undefined {
+  if (files === undefined) return undefined;
+  const tls: RedisTls = {};
+  for (const [name, path] of Object.entries(files) as Array<[keyof RedisTlsFiles, string]>) {
+    try {
+      tls[name] = Deno.readTextFileSync(path);
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound ? "no such file" : messageOf(error);
+      throw new StoreOpenError(`cannot read the ${name} of the Redis store, ${path}: ${reason}`);
+    }
+  }
+  return tls;
 }

@@ -40,7 +40,11 @@ Options:
                                 memory       starts at 0, gone on exit
                                 redis://HOST:PORT[/DB]  one total shared by
                                   every server using it (?prefix=P: its keys
-                                  start with P, default sum:)
+                                  start with P, default sum:); with a user
+                                  and password, redis://USER:PASSWORD@HOST;
+                                  over TLS, rediss:// (?ca=FILE: the CA to
+                                  trust; &cert=FILE&key=FILE: a client
+                                  certificate)
   --client-expiry SECONDS     how long the server remembers a client's numbers
                               after its last one, so that a number resent
                               within that time is not applied twice
@@ -141,9 +145,20 @@ function storeFrom(flag: string | undefined, env: Env) {
   }
   // A file the user named is where they meant it; the default sum.db stays
   // in the server's folder, the one place its task may write.
-  if (named === undefined || store.kind !== "sqlite" || isAbsolute(store.path)) return store;
   const dir = invocationDir(env);
-  return dir === Deno.cwd() ? store : { ...store, path: resolve(dir, store.path) };
+  const from = (path: string) => resolve(dir, path);
+  if (store.kind === "redis" && store.tls) {
+    const { ca, cert, key } = store.tls;
+    return {
+      ...store,
+      tls: {
+        ...ca ? { ca: from(ca) } : {},
+        ...cert && key ? { cert: from(cert), key: from(key) } : {},
+      },
+    };
+  }
+  if (named === undefined || store.kind !== "sqlite" || isAbsolute(store.path)) return store;
+  return dir === Deno.cwd() ? store : { ...store, path: from(store.path) };
 }
 
 /**

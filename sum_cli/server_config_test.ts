@@ -49,7 +49,7 @@ Deno.test("a store URL that names no store is a usage error saying where it came
     () => serverConfig(["--store", "postgres://x"]),
     new UsageError(
       '--store: "postgres://x" is not a store: use memory, sqlite:PATH[?synchronous=full|normal] ' +
-        "or redis://HOST:PORT[/DB][?prefix=PREFIX]",
+        "or redis[s]://[USER:PASSWORD@]HOST:PORT[/DB][?prefix=PREFIX]",
     ),
   );
   assert.throws(
@@ -85,7 +85,32 @@ Deno.test("store URLs carry their options: SQLite's synchronous mode, Redis's ke
     url: "redis://cache:6380/3",
     prefix: "sum:",
   });
+  assert.deepEqual(parseStoreUrl("rediss://ada:secret@cache:6380?ca=ca.pem"), {
+    kind: "redis",
+    url: "rediss://ada:secret@cache:6380",
+    prefix: "sum:",
+    tls: { ca: "ca.pem" },
+  });
   assert.deepEqual(parseStoreUrl("memory"), { kind: "memory" });
+});
+
+Deno.test("rediss:// files are read from the folder the user ran the server in", () => {
+  const { store } = serverConfig(
+    ["--store", "rediss://cache:6380?ca=certs/ca.pem&cert=/etc/c.pem&key=k.pem"],
+    env({ INIT_CWD: "/home/ada" }),
+  )!;
+  assert.deepEqual(store, {
+    kind: "redis",
+    url: "rediss://cache:6380",
+    prefix: "sum:",
+    tls: { ca: "/home/ada/certs/ca.pem", cert: "/etc/c.pem", key: "/home/ada/k.pem" },
+  });
+  assert.throws(
+    () => serverConfig(["--store", "redis://cache:6380?ca=ca.pem"]),
+    new UsageError(
+      '--store: "redis://cache:6380?ca=ca.pem" has an unknown option "ca" (known: prefix)',
+    ),
+  );
 });
 
 Deno.test("a store URL's password never appears in a message", () => {
@@ -94,7 +119,7 @@ Deno.test("a store URL's password never appears in a message", () => {
       ["redis://:secret@localhost:6379?prefx=a", 'has an unknown option "prefx"'],
       ["redis://ada:secret@localhost:6379/abc", "the path must be a database number"],
       ["redis://ada:secret@localhost:notaport", "is not a valid URL"],
-      ["rediss://ada:secret@localhost:6379", "is not a store"],
+      ["rediss://ada:secret@localhost:6379?cert=c.pem", "cert and key go together"],
     ]
   ) {
     for (const [args, vars] of [[["--store", url], {}], [[], { SUM_STORE: url }]] as const) {

@@ -12,7 +12,7 @@ export interface RedisOptions {
   appendonly?: boolean;
   /** The port; default a free one. */
   port?: number;
-  /** More `redis-server` arguments, such as `["--requirepass", "secret"]`. */
+  /** More `redis-server` arguments, such as `["--requirepass", "secret"]`; they override the defaults. */
   args?: string[];
 }
 
@@ -38,7 +38,6 @@ export interface TestRedis extends AsyncDisposable {
 async function spawn(port: number, dir: string, appendonly: boolean, more: string[] = []) {
   const process = new Deno.Command("redis-server", {
     args: [
-      ...more,
       "--port",
       String(port),
       "--bind",
@@ -51,6 +50,7 @@ async function spawn(port: number, dir: string, appendonly: boolean, more: strin
       appendonly ? "yes" : "no",
       "--appendfsync",
       "everysec",
+      ...more,
     ],
     stdout: "piped",
     stderr: "piped",

@@ -15,6 +15,7 @@ import {
   sumClient,
 } from "./helpers.ts";
 import { startRedis } from "../testing/redis.ts";
+import { makeCertificates } from "./certs.ts";
 import { RedisStore } from "../sum/redis_store.ts";
 
 const ones = (count: number) => Array.from({ length: count }, () => ({ num: 1 }));
@@ -208,6 +209,29 @@ Deno.test('a server whose Redis is down answers each add "not applied": when --r
   await batch.closeStdin();
   assert.equal(await batch.exit(), 1);
   assert.equal(batch.stderr.lines.at(-1), "nothing was applied (the batch is all or nothing)");
+});
+
+Deno.test("rediss://: the total in a Redis serving TLS, trusting the CA of ?ca= and with the client certificate it requires", async () => {
+  await using certs = await makeCertificates();
+  const port = closedPort();
+  await using _redis = await startRedis({
+    port,
+    args: [
+      ...["--port", "0", "--tls-port", String(port)],
+      ...["--tls-cert-file", certs.server.cert, "--tls-key-file", certs.server.key],
+      ...["--tls-ca-cert-file", certs.ca, "--tls-auth-clients", "yes"],
+    ],
+  });
+  const files = `ca=${certs.ca}&cert=${certs.client.cert}&key=${certs.client.key}`;
+  for (const host of ["localhost", "127.0.0.1"]) {
+    await using server = await startServerProgram(["--store", `rediss://${host}:${port}?${files}`]);
+    using client = sumClient(server.target);
+    assert.deepEqual(await client.Add({ num: 2 }), { sum: host === "localhost" ? 2 : 4 });
+  }
+  // Trusting only the system's CAs, the server cannot reach it, and says why.
+  await using untrusted = await startServerProgram(["--store", `rediss://localhost:${port}`]);
+  await untrusted.stderr.waitFor(/ error store unavailable .*\n/);
+  assert.match(untrusted.stderr.text, /reason=".*(certificate|issuer|UnknownIssuer).*"/i);
 });
 
 Deno.test("Redis restarted (append-only file on): the total is kept, and a watcher on each replica resumes without gaps", async () => {
