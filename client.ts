@@ -14,7 +14,8 @@ import {
   Status,
 } from "./lib/mod.ts";
 import { UsageError } from "./cli/flags.ts";
-import { describeFailure, isUnreachable } from "./cli/failures.ts";
+import { describeFailure, isUnreachable, needsTlsProbe } from "./cli/failures.ts";
+import { speaksTls as probeTls } from "./cli/tls_probe.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
@@ -462,13 +463,21 @@ async function watch(session: Session, { once = false } = {}) {
  * Reports a failed call with what was and was not applied; returns the exit
  * status. `retried`: the call was retried until the time ran out.
  */
-function failure(session: Session, error: unknown, progress: string[], retried = true): number {
+async function failure(
+  session: Session,
+  error: unknown,
+  progress: string[],
+  retried = true,
+): Promise<number> {
   if (!(error instanceof GrpcError)) throw error;
-  const { err } = session;
+  const { err, servers, transport } = session;
   if (session.signal.aborted) {
     err.line("interrupted: call cancelled");
   } else {
-    err.line(`error: ${describeFailure(error, session.servers.target, session.transport)}`);
+    const speaksTls = needsTlsProbe(error, transport.tls)
+      ? await probeTls(servers.target)
+      : undefined;
+    err.line(`error: ${describeFailure(error, servers.target, { ...transport, speaksTls })}`);
     const { retryForMs } = session.retry;
     if (retried && session.reached && retryForMs && isResendable(error)) {
       err.line(`gave up after retrying for ${retryForMs / 1000} s`);

@@ -29,7 +29,12 @@ export function isUnreachable(error: GrpcError): boolean {
 export function describeFailure(
   error: GrpcError,
   target: string,
-  { tls = false, clientCert = false }: { tls?: boolean; clientCert?: boolean } = {},
+  { tls = false, clientCert = false, speaksTls }: {
+    tls?: boolean;
+    clientCert?: boolean;
+    /** Whether the server answered a TLS handshake, where it was asked (see `tls_probe.ts`). */
+    speaksTls?: boolean;
+  } = {},
 ): string {
   if (!isUnreachable(error)) {
     const lost = lostConnection(error);
@@ -56,6 +61,13 @@ export function describeFailure(
   }
   // A TLS handshake the server ended says no more than "Failed to connect".
   if (/^Failed to connect$/.test(reason)) {
+    if (!tls && speaksTls === false) {
+      return `${prefix}: it closed the connection at once, before any gRPC (a port that refuses ` +
+        "connections, or a server shutting down?)";
+    }
+    if (!tls && speaksTls === true) {
+      return `${prefix}: the server speaks TLS: use --tls, or --ca to name its CA`;
+    }
     if (!tls) {
       return `${prefix}: the connection failed at once: is the server serving TLS (then use --tls or --ca)?`;
     }
@@ -65,6 +77,16 @@ export function describeFailure(
         : "does it require a client certificate (--cert and --key)?");
   }
   return `${prefix}: ${tlsCause(reason) ?? reason}`;
+}
+
+/**
+ * Whether `error` leaves a plaintext client unable to tell a TLS server from
+ * a port that resets connections, so that {@linkcode describeFailure} needs
+ * `speaksTls` to say which.
+ */
+export function needsTlsProbe(error: GrpcError, tls: boolean): boolean {
+  return !tls && isUnreachable(error) &&
+    /Last error: (?:Error: )?Failed to connect\b/.test(error.details);
 }
 
 /**

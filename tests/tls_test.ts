@@ -39,8 +39,30 @@ Deno.test("TLS: a client that does not trust the server's certificate, or speaks
   );
   const plaintext = await runClientOn(sum.target, ["add", "1"]);
   assert.equal(plaintext.status, 1);
-  assert.match(plaintext.stderr[0], /: the connection failed at once: is the server serving TLS/);
+  assert.match(plaintext.stderr[0], /: the server speaks TLS: use --tls, or --ca to name its CA$/);
   assert.equal(sum.total.value, 0);
+});
+
+Deno.test("a port that closes every connection at once is not taken for a TLS server", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closing = (async () => {
+    for await (const connection of listener) connection.close();
+  })();
+  try {
+    const run = await runClientOn(`127.0.0.1:${(listener.addr as Deno.NetAddr).port}`, [
+      "add",
+      "1",
+    ]);
+    assert.equal(run.status, 1);
+    assert.match(
+      run.stderr[0],
+      /: it closed the connection at once, before any gRPC \(a port that refuses connections, or a server shutting down\?\)$/,
+    );
+    assert.deepEqual(run.stderr.slice(1), ["nothing was applied"]);
+  } finally {
+    listener.close();
+    await closing.catch(() => {});
+  }
 });
 
 Deno.test("TLS: the client names a certificate for another host, and a server that speaks plaintext", async () => {
