@@ -87,8 +87,6 @@ interface Session {
   retry: RetryOptions;
   /** Whether some attempt failed after it may have reached the server. */
   reached: boolean;
-  /** Whether each call sends one change (add, add-all) rather than a stream of them. */
-  oneChange: boolean;
   /** This run's sequence as the server is told it (see `sum.proto`'s `confirmed`). */
   sequence: {
     /** Every number up to this seq has had its reply. */
@@ -106,11 +104,9 @@ interface Session {
 function note(session: Session, error: unknown): void {
   if (error instanceof GrpcError && isUnreachable(error)) return;
   session.reached = true;
-  // A call of one change (add, add-all) that the server answered was not
-  // applied is settled; on a stream the numbers after it may have been.
-  if (session.oneChange && error instanceof GrpcError && / not applied$/.test(error.details)) {
-    return;
-  }
+  // The server's answer that a change was not applied settles it, and on a
+  // stream every number after it: a stream's numbers apply as a prefix.
+  if (error instanceof GrpcError && / not applied$/.test(error.details)) return;
   session.sequence.maybeSent = session.sequence.given;
 }
 
@@ -169,7 +165,6 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
-    oneChange: command === "add" || command === "add-all",
     sequence: { confirmed: 0, given: 0, maybeSent: 0 },
     terminal: io.terminal ?? false,
   };
@@ -357,10 +352,19 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     if (rejected && first) {
       progress.push(`not applied: ${first.value} (line ${first.line}) and everything after it`);
     } else {
-      if (first) {
+      // Those sent only on attempts the server answered "not applied" were not.
+      const unknown = unconfirmed.filter(({ seq }) => seq <= session.sequence.maybeSent);
+      const refused = unconfirmed.slice(unknown.length);
+      if (unknown.length > 0) {
         progress.push(
-          `unconfirmed: ${numbersText(unconfirmed.length)} sent from line ${first.line} on, ` +
+          `unconfirmed: ${numbersText(unknown.length)} sent from line ${unknown[0].line} on, ` +
             `with no reply: they may or may not have been applied`,
+        );
+      }
+      if (refused.length > 0) {
+        progress.push(
+          `not applied: ${numbersText(refused.length)} sent from line ${refused[0].line} on, ` +
+            "refused by the server",
         );
       }
       if (!call.allRead || unconfirmed.length < read.length) {

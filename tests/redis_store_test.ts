@@ -192,7 +192,7 @@ Deno.test("Redis refusing the server for good (wrong password, none, a database 
   assert.deepEqual(await client.Add({ num: 3 }), { sum: 3 }, "the right password serves");
 });
 
-Deno.test('a server whose Redis is down answers each add "not applied": when --retry-for runs out, the client reports it not applied', async () => {
+Deno.test('a server whose Redis is down answers each add "not applied": when --retry-for runs out, add, add-all and a stream report it not applied', async () => {
   const store = `redis://127.0.0.1:${closedPort()}`;
   await using server = await startServerProgram(["--store", store]);
   const flags = ["--server", server.target, "--retry-for", "1"];
@@ -209,6 +209,15 @@ Deno.test('a server whose Redis is down answers each add "not applied": when --r
   await batch.closeStdin();
   assert.equal(await batch.exit(), 1);
   assert.equal(batch.stderr.lines.at(-1), "nothing was applied (the batch is all or nothing)");
+  await using stream = await startProgram("client", flags);
+  await stream.write("5\n");
+  await stream.closeStdin();
+  assert.equal(await stream.exit(), 1);
+  assert.deepEqual(stream.stderr.lines.slice(-3), [
+    "gave up after retrying for 1 s",
+    "applied: 0 numbers",
+    "not applied: 1 number sent from line 1 on, refused by the server",
+  ]);
 });
 
 Deno.test("rediss://: the total in a Redis serving TLS, trusting the CA of ?ca= and with the client certificate it requires", async () => {
