@@ -2,7 +2,7 @@ import { type GrpcError, Status } from "../lib/mod.ts";
 
 import { lastGrpcError } from "./grpc_logs.ts";
 
-/** What grpc-js says of a call whose channel a connect timeout closed (lib/connect_timeout.ts). */
+/** What grpc-js says of a call whose channel a connect timeout closed (lib/client/connect_timeout.ts). */
 const NEVER_CONNECTED = "Channel closed before call started";
 
 /**

@@ -80,13 +80,13 @@
  *   but the 7.6.6 that proto-loader 0.8.1 brings here still has it). Key such
  *   maps by `string` or a 32-bit integer.
  *
- * Health checking (`./health.ts`) and server reflection (`./reflection.ts`)
+ * Health checking (`./server/health.ts`) and server reflection (`./server/reflection.ts`)
  * are modules of their own, so that only servers that serve them load their
  * packages.
  *
  * @module
  */
-export { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
+export { Backoff, type BackoffOptions, sleep } from "./resuming/backoff.ts";
 export {
   type CallOptions,
   type Client,
@@ -94,9 +94,9 @@ export {
   createChannel,
   type CreateChannelOptions,
   createClient,
-} from "./client.ts";
+} from "./client/client.ts";
 export { GrpcError, type GrpcErrorOptions, isGrpcError } from "./error.ts";
-export { Failover, type FailoverOptions } from "./failover.ts";
+export { Failover, type FailoverOptions } from "./client/failover.ts";
 export type {
   Channel,
   ChannelCredentials,
@@ -107,22 +107,33 @@ export type {
   ServerCredentials,
   ServerOptions,
   ServiceDefinition,
-} from "./grpc_types.ts";
+} from "./grpc_js/grpc_types.ts";
 export type {
   CallContext,
   CallHooks,
   CallSummary,
   Handler,
   ServiceImplementation,
-} from "./handler.ts";
-export { Inbox, type InboxOptions, type Producer } from "./inbox.ts";
+} from "./server/handler.ts";
+export { Inbox, type InboxOptions, type Producer } from "./flow/inbox.ts";
 export { INT32_MAX, INT32_MIN, INT32_RANGE, isInt32 } from "./int32.ts";
 export { Metadata, type MetadataInit, type MetadataValue } from "./metadata.ts";
-export { pipelined, type PipelinedOptions } from "./pipelined.ts";
-export { ReplayBuffer, type ReplayBufferOptions } from "./replay.ts";
-export { type Attempt, resumable, ResumableCall, type ResumableOptions } from "./resumable.ts";
-export { isRetryable, type RetryEvent, retrying, type RetryOptions, RetryPolicy } from "./retry.ts";
-export { GrpcServer, type GrpcServerOptions, type ListenOptions } from "./server.ts";
+export { pipelined, type PipelinedOptions } from "./server/pipelined.ts";
+export { ReplayBuffer, type ReplayBufferOptions } from "./resuming/replay.ts";
+export {
+  type Attempt,
+  resumable,
+  ResumableCall,
+  type ResumableOptions,
+} from "./resuming/resumable.ts";
+export {
+  isRetryable,
+  type RetryEvent,
+  retrying,
+  type RetryOptions,
+  RetryPolicy,
+} from "./resuming/retry.ts";
+export { GrpcServer, type GrpcServerOptions, type ListenOptions } from "./server/server.ts";
 export {
   type AnyMethod,
   bidiStreaming,
@@ -138,7 +149,7 @@ export {
   type ServiceSpec,
   type Source,
   unary,
-} from "./service.ts";
+} from "./wire/service.ts";
 export { Status, statusName } from "./status.ts";
 export {
   channelCredentials,

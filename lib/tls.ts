@@ -9,7 +9,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { clientCaList } from "./deno/client_ca_list.ts";
 import { checkClientCertificates } from "./deno/client_certificate_check.ts";
 import { applyDenoPatches } from "./deno/patches.ts";
-import type { ChannelCredentials, ServerCredentials } from "./grpc_types.ts";
+import type { ChannelCredentials, ServerCredentials } from "./grpc_js/grpc_types.ts";
 
 /** PEM text or bytes. */
 export type Pem = string | Uint8Array;
@@ -109,7 +109,7 @@ export interface ChannelTlsOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createChannel } from "./client.ts";
+ * import { createChannel } from "./client/client.ts";
  * import { channelCredentials } from "./tls.ts";
  * // Trusting the system's roots; `{ ca: Deno.readFileSync("ca.pem") }` for a CA of your own.
  * const credentials = channelCredentials();

@@ -1,6 +1,6 @@
 import { GrpcServer, type GrpcServerOptions, type ListenOptions } from "../lib/mod.ts";
-import { addHealth, HEALTH_PROTO } from "../lib/health.ts";
-import { addReflection } from "../lib/reflection.ts";
+import { addHealth, HEALTH_PROTO } from "../lib/server/health.ts";
+import { addReflection } from "../lib/server/reflection.ts";
 import { SumService } from "./api.ts";
 import { sumService } from "./handlers.ts";
 import { MemoryStore } from "./memory_store.ts";

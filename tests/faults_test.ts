@@ -8,7 +8,7 @@ import {
   serverStreaming,
   Status,
 } from "../lib/mod.ts";
-import { HEALTH_PROTO } from "../lib/health.ts";
+import { HEALTH_PROTO } from "../lib/server/health.ts";
 import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
 
 const ones = function* (count: number) {

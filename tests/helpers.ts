@@ -9,7 +9,7 @@ import {
   serverStreaming,
   unary,
 } from "../lib/mod.ts";
-import { HEALTH_PROTO } from "../lib/health.ts";
+import { HEALTH_PROTO } from "../lib/server/health.ts";
 import { runClient } from "../client.ts";
 import { type SumMethods, SumService } from "../sum/api.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { GrpcServer, loadService, unary } from "../lib/mod.ts";
-import { addReflection } from "../lib/reflection.ts";
+import { addReflection } from "../lib/server/reflection.ts";
 import { missingPython, PythonProgram } from "../interop/python.ts";
 import { startServerProgram } from "./helpers.ts";
 

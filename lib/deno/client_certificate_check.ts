@@ -17,7 +17,7 @@
  * @module
  */
 import type { EventEmitter } from "node:events";
-import type { ServerCredentials } from "../grpc_types.ts";
+import type { ServerCredentials } from "../grpc_js/grpc_types.ts";
 
 /** Credentials from `serverCredentials` with a client CA. */
 const mutual = new WeakSet<object>();

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { loadService, unary } from "./mod.ts";
-import { Echo, type Message } from "../tests/fixtures/echo.ts";
+import { loadService, unary } from "../mod.ts";
+import { Echo, type Message } from "../../tests/fixtures/echo.ts";
 
 Deno.test("loadService names every method that differs from the spec", () => {
   const load = () =>
-    loadService(new URL("../tests/fixtures/echo.proto", import.meta.url), {
+    loadService(new URL("../../tests/fixtures/echo.proto", import.meta.url), {
       name: Echo.name,
       methods: { Say: unary<Message, Message>(), Chat: unary<Message, Message>(), Nope: unary() },
     });
@@ -14,7 +14,7 @@ Deno.test("loadService names every method that differs from the spec", () => {
   );
   assert.throws(
     () =>
-      loadService(new URL("../tests/fixtures/echo.proto", import.meta.url), {
+      loadService(new URL("../../tests/fixtures/echo.proto", import.meta.url), {
         name: "echo.Nope",
         methods: {},
       }),

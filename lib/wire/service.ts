@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { loadSync } from "@grpc/proto-loader";
-import type { LoaderOptions, ServiceDefinition } from "./grpc_types.ts";
+import type { LoaderOptions, ServiceDefinition } from "../grpc_js/grpc_types.ts";
 
 /** Requests of a streaming call: any iterable, sync or async. */
 export type Source<T> = AsyncIterable<T> | Iterable<T>;
@@ -135,7 +135,7 @@ function kindOf(definition: { requestStream: boolean; responseStream: boolean })
  * ```ts
  * import assert from "node:assert/strict";
  * import { bidiStreaming, loadService, unary } from "./service.ts";
- * const proto = new URL("../tests/fixtures/echo.proto", import.meta.url);
+ * const proto = new URL("../../tests/fixtures/echo.proto", import.meta.url);
  * const Echo = loadService(proto, {
  *   name: "echo.Echo",
  *   methods: { Chat: bidiStreaming<{ text: string }, { text: string }>() },

@@ -12,15 +12,15 @@ import {
   credentials,
 } from "@grpc/grpc-js";
 import { caller } from "./client_calls.ts";
-import { applyDenoPatches } from "./deno/patches.ts";
+import { applyDenoPatches } from "../deno/patches.ts";
 import type {
   Channel,
   ChannelCredentials,
   ChannelOptions,
   MethodDefinition,
-} from "./grpc_types.ts";
-import type { Metadata, MetadataInit } from "./metadata.ts";
-import type { LoadedService, Method, Methods, Source } from "./service.ts";
+} from "../grpc_js/grpc_types.ts";
+import type { Metadata, MetadataInit } from "../metadata.ts";
+import type { LoadedService, Method, Methods, Source } from "../wire/service.ts";
 
 /** Options of one call. */
 export interface CallOptions {
@@ -125,8 +125,8 @@ function isLoopback(address: string): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createChannel, createClient, GrpcError, loadService, Status, unary } from "./mod.ts";
- * const Echo = loadService(new URL("../tests/fixtures/echo.proto", import.meta.url), {
+ * import { createChannel, createClient, GrpcError, loadService, Status, unary } from "../mod.ts";
+ * const Echo = loadService(new URL("../../tests/fixtures/echo.proto", import.meta.url), {
  *   name: "echo.Echo",
  *   methods: { Say: unary<{ text: string }, { text: string }>() },
  * });

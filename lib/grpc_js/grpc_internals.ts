@@ -5,7 +5,7 @@
  * `grpc_internals_test.ts` checks these shapes against the grpc-js in use,
  * so that an upgrade that changes them fails that test, naming the shape,
  * rather than quietly turning features off. (The response write overlap,
- * `deno/write_overlap.ts`, also relies on grpc-js's response streams
+ * `../deno/write_overlap.ts`, also relies on grpc-js's response streams
  * writing through `_write` with no `_writev` of their own; the test checks
  * that too.)
  *
@@ -14,7 +14,7 @@
  * @module
  */
 import type { EventEmitter } from "node:events";
-import type { WriteTarget } from "./deno/write_overlap.ts";
+import type { WriteTarget } from "../deno/write_overlap.ts";
 
 /** The HTTP/2 stream under a call, as lib/ reads it. */
 export interface Transport extends WriteTarget, EventEmitter {

@@ -12,27 +12,27 @@ import {
   type ServiceDefinition as GrpcServiceDefinition,
 } from "@grpc/grpc-js";
 import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
-import { hostPort } from "./address.ts";
+import { hostPort } from "../address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
-import { refuseUnauthorized, tlsServerCredentials } from "./deno/client_certificate_check.ts";
-import { applyDenoPatches } from "./deno/patches.ts";
-import { peerOf, type PeerSocket } from "./deno/peer_address.ts";
+import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
+import { applyDenoPatches } from "../deno/patches.ts";
+import { peerOf, type PeerSocket } from "../deno/peer_address.ts";
 import { grpcImplementation, preserialized } from "./dispatch.ts";
-import { GrpcError } from "./error.ts";
+import { GrpcError } from "../error.ts";
 import {
   connectionsOf,
   http2ServersOf,
   type Transport,
   transportOf,
   wrapHttp2ServerCreation,
-} from "./grpc_internals.ts";
-import type { RawServer, ServerCredentials, ServerOptions } from "./grpc_types.ts";
+} from "../grpc_js/grpc_internals.ts";
+import type { RawServer, ServerCredentials, ServerOptions } from "../grpc_js/grpc_types.ts";
 import type { CallHooks, ServiceImplementation } from "./handler.ts";
-import type { LoadedService, Methods } from "./service.ts";
+import type { LoadedService, Methods } from "../wire/service.ts";
 import { closeOf, type ServerCall } from "./server_call.ts";
-import { Status } from "./status.ts";
-import { within } from "./timing.ts";
+import { Status } from "../status.ts";
+import { within } from "../timing.ts";
 
 /** Options of a {@linkcode GrpcServer}. */
 export interface GrpcServerOptions extends CallHooks {
@@ -134,8 +134,8 @@ export function endWhenAged(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GrpcServer, loadService, unary } from "./mod.ts";
- * const Echo = loadService(new URL("../tests/fixtures/echo.proto", import.meta.url), {
+ * import { GrpcServer, loadService, unary } from "../mod.ts";
+ * const Echo = loadService(new URL("../../tests/fixtures/echo.proto", import.meta.url), {
  *   name: "echo.Echo",
  *   methods: { Say: unary<{ text: string }, { text: string }>() },
  * });

@@ -17,14 +17,14 @@ import type {
 } from "@grpc/grpc-js";
 import type { Buffer } from "node:buffer";
 import type { Readable, Writable } from "node:stream";
-import { SendWindow } from "./deno/send_window.ts";
-import { overlapWrites } from "./deno/write_overlap.ts";
-import { directTransportOf, transportOf } from "./grpc_internals.ts";
+import { SendWindow } from "../deno/send_window.ts";
+import { overlapWrites } from "../deno/write_overlap.ts";
+import { directTransportOf, transportOf } from "../grpc_js/grpc_internals.ts";
 import type { CallContext, CallHooks, ServiceImplementation } from "./handler.ts";
-import type { LoadedService, Methods, Source } from "./service.ts";
+import type { LoadedService, Methods, Source } from "../wire/service.ts";
 import { type GrpcCall, ServerCall, type UnaryCallback } from "./server_call.ts";
-import { Status } from "./status.ts";
-import { drained, inboxFrom } from "./streams.ts";
+import { Status } from "../status.ts";
+import { drained, inboxFrom } from "../flow/streams.ts";
 
 /** What the adapters need of the server. */
 export interface DispatchOptions extends CallHooks {

@@ -1,6 +1,6 @@
 import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
-import { GrpcError } from "./error.ts";
-import { Status } from "./status.ts";
+import { GrpcError } from "../error.ts";
+import { Status } from "../status.ts";
 
 /** When and how often a failed call is tried again. */
 export interface RetryOptions extends BackoffOptions {
@@ -36,7 +36,7 @@ export interface RetryEvent {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GrpcError, isRetryable, Status } from "./mod.ts";
+ * import { GrpcError, isRetryable, Status } from "../mod.ts";
  * assert.equal(isRetryable(new GrpcError(Status.UNAVAILABLE, "connection refused")), true);
  * assert.equal(isRetryable(new GrpcError(Status.INVALID_ARGUMENT, "bad")), false);
  * ```
@@ -102,7 +102,7 @@ export class RetryPolicy {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GrpcError, retrying, Status } from "./mod.ts";
+ * import { GrpcError, retrying, Status } from "../mod.ts";
  * let calls = 0;
  * const result = await retrying(() => {
  *   if (++calls < 3) throw new GrpcError(Status.UNAVAILABLE, "not yet");

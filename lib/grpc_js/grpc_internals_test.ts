@@ -5,8 +5,8 @@ import {
   ServerInterceptingCall,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import { Echo, type Message } from "../tests/fixtures/echo.ts";
-import { createChannel, createClient } from "./client.ts";
+import { Echo, type Message } from "../../tests/fixtures/echo.ts";
+import { createChannel, createClient } from "../client/client.ts";
 import {
   connectionsOf,
   directTransportOf,
@@ -15,7 +15,7 @@ import {
   transportOf,
   wrapHttp2ServerCreation,
 } from "./grpc_internals.ts";
-import { GrpcServer } from "./server.ts";
+import { GrpcServer } from "../server/server.ts";
 
 const passThrough: ServerInterceptor = (_method, call) => new ServerInterceptingCall(call);
 

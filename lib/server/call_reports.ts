@@ -7,9 +7,9 @@
  */
 import type { Http2Session, ServerHttp2Stream } from "node:http2";
 import { setImmediate } from "node:timers";
-import { peerOf, type PeerSocket } from "./deno/peer_address.ts";
+import { peerOf, type PeerSocket } from "../deno/peer_address.ts";
 import type { CallSummary } from "./handler.ts";
-import { Status } from "./status.ts";
+import { Status } from "../status.ts";
 
 /** The HTTP/2 streams whose calls a `ServerCall` has reported. */
 const reportedStreams = new WeakSet<object>();

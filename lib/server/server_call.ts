@@ -10,12 +10,12 @@
 import { Metadata as GrpcMetadata, type sendUnaryData } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import { markReported } from "./call_reports.ts";
-import { GrpcError } from "./error.ts";
-import { type Transport, transportOf } from "./grpc_internals.ts";
+import { GrpcError } from "../error.ts";
+import { type Transport, transportOf } from "../grpc_js/grpc_internals.ts";
 import type { CallContext, CallHooks } from "./handler.ts";
-import type { Inbox } from "./inbox.ts";
-import { type Metadata, type MetadataInit, toMetadata } from "./metadata.ts";
-import { Status } from "./status.ts";
+import type { Inbox } from "../flow/inbox.ts";
+import { type Metadata, type MetadataInit, toMetadata } from "../metadata.ts";
+import { Status } from "../status.ts";
 
 /** A grpc-js server call of any kind, as far as lib/ uses it. */
 export interface GrpcCall extends EventEmitter {

@@ -1,4 +1,4 @@
-import type { Source } from "./service.ts";
+import type { Source } from "../wire/service.ts";
 
 /** Options of a {@linkcode ReplayBuffer}. */
 export interface ReplayBufferOptions {

@@ -15,13 +15,13 @@ import {
 } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
 import type { CallOptions } from "./client.ts";
-import { errorFromStatus, GrpcError } from "./error.ts";
-import type { MethodDefinition } from "./grpc_types.ts";
-import { Inbox } from "./inbox.ts";
-import { toMetadata } from "./metadata.ts";
-import type { MethodKind, Source } from "./service.ts";
-import { Status } from "./status.ts";
-import { inboxFrom, writeAll } from "./streams.ts";
+import { errorFromStatus, GrpcError } from "../error.ts";
+import type { MethodDefinition } from "../grpc_js/grpc_types.ts";
+import { Inbox } from "../flow/inbox.ts";
+import { toMetadata } from "../metadata.ts";
+import type { MethodKind, Source } from "../wire/service.ts";
+import { Status } from "../status.ts";
+import { inboxFrom, writeAll } from "../flow/streams.ts";
 
 type Callback = (error: ServiceError | null, response?: unknown) => void;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Inbox, pipelined } from "./mod.ts";
+import { Inbox, pipelined } from "../mod.ts";
 
 Deno.test("pipelined starts the next items' work before the first is done, and yields in source order", async () => {
   const gates = [Promise.withResolvers<string>(), Promise.withResolvers<string>()];

@@ -8,7 +8,7 @@
  * @module
  */
 import { connectivityState } from "@grpc/grpc-js";
-import type { Channel } from "./grpc_types.ts";
+import type { Channel } from "../grpc_js/grpc_types.ts";
 
 /** The part of a grpc-js channel this reads. */
 interface WatchableChannel {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { GrpcError, isGrpcError, Metadata, Status } from "./mod.ts";
-import { abortReason, msg, startEcho } from "../tests/fixtures/echo.ts";
-import { collect, delay, rejection } from "../testing/async.ts";
+import { GrpcError, isGrpcError, Metadata, Status } from "../mod.ts";
+import { abortReason, msg, startEcho } from "../../tests/fixtures/echo.ts";
+import { collect, delay, rejection } from "../../testing/async.ts";
 
 Deno.test("aborting the client's signal cancels the call and aborts the handler's signal", async () => {
   const handlerAborted = Promise.withResolvers<GrpcError>();

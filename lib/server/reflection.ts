@@ -9,8 +9,8 @@ import type { Server } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { fileURLToPath } from "node:url";
 import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
-import { protocDescriptors } from "./descriptors.ts";
-import type { LoaderOptions } from "./grpc_types.ts";
+import { protocDescriptors } from "../wire/descriptors.ts";
+import type { LoaderOptions } from "../grpc_js/grpc_types.ts";
 import type { GrpcServer } from "./server.ts";
 
 /**
@@ -30,11 +30,11 @@ import type { GrpcServer } from "./server.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GrpcServer } from "./mod.ts";
+ * import { GrpcServer } from "../mod.ts";
  * import { HEALTH_PROTO } from "./health.ts";
  * import { addReflection } from "./reflection.ts";
  * const server = new GrpcServer();
- * addReflection(server, [new URL("../tests/fixtures/echo.proto", import.meta.url), HEALTH_PROTO]);
+ * addReflection(server, [new URL("../../tests/fixtures/echo.proto", import.meta.url), HEALTH_PROTO]);
  * assert.ok(await server.listen() > 0); // grpcurl -plaintext localhost:PORT list
  * await server.shutdown();
  * ```

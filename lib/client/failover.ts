@@ -1,7 +1,7 @@
 import { type Client, createChannel, type CreateChannelOptions, createClient } from "./client.ts";
-import type { Channel } from "./grpc_types.ts";
+import type { Channel } from "../grpc_js/grpc_types.ts";
 import { closeUnlessConnected } from "./connect_timeout.ts";
-import type { LoadedService, Methods } from "./service.ts";
+import type { LoadedService, Methods } from "../wire/service.ts";
 
 /** Options of a {@linkcode Failover}: a channel's, and how long it may take to connect. */
 export interface FailoverOptions extends CreateChannelOptions {
@@ -27,8 +27,8 @@ export interface FailoverOptions extends CreateChannelOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Failover, loadService, unary } from "./mod.ts";
- * import { HEALTH_PROTO } from "./health.ts";
+ * import { Failover, loadService, unary } from "../mod.ts";
+ * import { HEALTH_PROTO } from "../server/health.ts";
  * const Health = loadService(HEALTH_PROTO, {
  *   name: "grpc.health.v1.Health",
  *   methods: { Check: unary<{ service: string }, { status: string }>() },

@@ -6,9 +6,9 @@
  */
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, protoPath } from "grpc-health-check";
-import { GrpcError } from "./error.ts";
+import { GrpcError } from "../error.ts";
 import { endWhenAged, type GrpcServer } from "./server.ts";
-import { Status } from "./status.ts";
+import { Status } from "../status.ts";
 
 /** The `grpc.health.v1` proto file, for reflection and clients. */
 export const HEALTH_PROTO: string = protoPath;
@@ -36,7 +36,7 @@ export interface HealthService {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createChannel, createClient, GrpcServer, loadService, unary } from "./mod.ts";
+ * import { createChannel, createClient, GrpcServer, loadService, unary } from "../mod.ts";
  * import { addHealth, HEALTH_PROTO } from "./health.ts";
  * const server = new GrpcServer();
  * const health = addHealth(server, ["echo.Echo"]);

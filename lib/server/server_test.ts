@@ -6,9 +6,9 @@ import {
   ServerInterceptingCall,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import { GrpcError, isGrpcError, Status, statusName } from "./mod.ts";
-import { abortReason, type Message, msg, startEcho } from "../tests/fixtures/echo.ts";
-import { collect, rejection } from "../testing/async.ts";
+import { GrpcError, isGrpcError, Status, statusName } from "../mod.ts";
+import { abortReason, type Message, msg, startEcho } from "../../tests/fixtures/echo.ts";
+import { collect, rejection } from "../../testing/async.ts";
 
 /** Repeat answering `count` responses, numbered from 0. */
 

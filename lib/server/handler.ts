@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Metadata, MetadataInit } from "./metadata.ts";
-import type { Method, Methods, Source } from "./service.ts";
-import type { Status } from "./status.ts";
+import type { Metadata, MetadataInit } from "../metadata.ts";
+import type { Method, Methods, Source } from "../wire/service.ts";
+import type { Status } from "../status.ts";
 
 /** What a handler knows of its call. */
 export interface CallContext {

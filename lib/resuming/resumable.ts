@@ -1,8 +1,8 @@
-import type { Source } from "./service.ts";
-import { GrpcError } from "./error.ts";
+import type { Source } from "../wire/service.ts";
+import { GrpcError } from "../error.ts";
 import { ReplayBuffer } from "./replay.ts";
 import { type RetryOptions, RetryPolicy } from "./retry.ts";
-import { Status } from "./status.ts";
+import { Status } from "../status.ts";
 
 /** Options of {@linkcode resumable}. */
 export interface ResumableOptions extends RetryOptions {
@@ -127,7 +127,7 @@ export class ResumableCall<T, Res> implements AsyncIterable<Res> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GrpcError, resumable, Status } from "./mod.ts";
+ * import { GrpcError, resumable, Status } from "../mod.ts";
  * // A server that answers each number with its double, and drops the
  * // connection once, after two answers:
  * let dropped = false;
