@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { serverCredentials } from "../lib/mod.ts";
 import { makeCertificates, type TestCertificates } from "./certs.ts";
-import { runClientOn, startProgram, startSumServer } from "./helpers.ts";
+import { runClientOn, startProgram, startServerProgram, startSumServer } from "./helpers.ts";
 
 const read = (path: string) => Deno.readFileSync(path);
 
@@ -16,6 +16,12 @@ function tlsServer(certs: TestCertificates, mutual = false) {
 }
 
 const portOf = (target: string) => target.split(":").at(-1)!;
+
+/** server.ts serving TLS with the test certificates, on the memory store. */
+function startTlsServer(certs: TestCertificates, args: string[] = []) {
+  const tls = ["--tls-cert", certs.server.cert, "--tls-key", certs.server.key];
+  return startServerProgram(["--store", "memory", ...tls, ...args]);
+}
 
 Deno.test("TLS: a client trusting the server's CA is served, by host name and by IP address", async () => {
   await using certs = await makeCertificates();
@@ -91,18 +97,8 @@ Deno.test("TLS: the client names a certificate for another host, and a server th
 
 Deno.test("server.ts logs each failed TLS handshake with the client's address and the reason", async () => {
   await using certs = await makeCertificates();
-  await using server = await startProgram("server", [
-    "--port",
-    "0",
-    "--store",
-    "memory",
-    "--tls-cert",
-    certs.server.cert,
-    "--tls-key",
-    certs.server.key,
-  ]);
-  await server.stdout.waitFor(/listening on \S+:\d+\n/);
-  const target = server.stdout.text.match(/listening on (\S+:\d+)/)![1];
+  await using server = await startTlsServer(certs);
+  const { target } = server;
   await runClientOn(target, ["add", "1"]);
   await runClientOn(target, ["--tls", "add", "1"]);
   await server.stderr.waitFor(/(TLS handshake failed.*\n[^]*){2}/, 10_000);
@@ -117,20 +113,8 @@ Deno.test("server.ts logs each failed TLS handshake with the client's address an
 
 Deno.test("mutual TLS: the server logs why it refused a client certificate", async () => {
   await using certs = await makeCertificates();
-  await using server = await startProgram("server", [
-    "--port",
-    "0",
-    "--store",
-    "memory",
-    "--tls-cert",
-    certs.server.cert,
-    "--tls-key",
-    certs.server.key,
-    "--client-ca",
-    certs.ca,
-  ]);
-  await server.stdout.waitFor(/listening on \S+:\d+\n/);
-  const target = server.stdout.text.match(/listening on (\S+:\d+)/)![1];
+  await using server = await startTlsServer(certs, ["--client-ca", certs.ca]);
+  const { target } = server;
   const stranger = ["--ca", certs.ca, "--cert", certs.stranger.cert, "--key", certs.stranger.key];
   assert.equal((await runClientOn(target, [...stranger, "add", "1"])).status, 1);
   assert.equal((await runClientOn(target, ["--ca", certs.ca, "add", "1"])).status, 1);
