@@ -1,4 +1,6 @@
 import { createClient, ErrorReply, type RedisClientType } from "@redis/client";
+import { Buffer } from "node:buffer";
+import { INT32_MAX, INT32_MIN } from "../lib/mod.ts";
 import {
   type Change,
   changesByValue,
@@ -47,25 +49,55 @@ const TAIL_BLOCK_MS = 1_000;
  * The checked add, run inside Redis so that no two servers can both pass a
  * check only one should. ARGV: the stream's length, the client window, the
  * client expiry in ms, then per change its amount, its chain (0 for none), its
- * client ('' for none), its seq, its confirmed seq and 1 for a resend (else 0). Mirrors `applyChanges` in `store.ts` and
- * `CommitLedger` in `ledger.ts`: each client's record is a hash (its `last`
+ * client ('' for none), its seq, its confirmed seq and 1 for a resend (else
+ * 0). Mirrors `applyChanges` in `store.ts` and `CommitLedger` in
+ * `ledger.ts`: each client's record is a hash (its `last`
  * seq, and seq → total for the window) that expires when idle. The totals it
  * made go to the stream as one entry, which every replica tails. Replies per
  * change: a kind and a number: 1 and the total after it (or, for a resend,
  * the total it got then), 0 and the total that refused it, 2 (skipped) and the
  * total, or for a rejected resend 3 (no record), 4 (out of order) or 5 (too
  * old) and the client's last seq.
+ *
+ * Redis does not undo a script's writes when it fails, so every key and value
+ * it reads is checked before its first write: a key of another type (an
+ * operator's mistake, another service's key) or a value that is not what this
+ * store writes fails the commit, with nothing applied (`INVALID …`).
  */
 const CHECKED_ADD = `
-local total = tonumber(redis.call('GET', KEYS[1]) or '0')
+local function invalid(message) error({ err = 'INVALID ' .. message }) end
+local function expect(key, kind)
+  local found = redis.call('TYPE', key)['ok']
+  if found ~= 'none' and found ~= kind then
+    invalid(key .. ' is a ' .. found .. ', where this store keeps a ' .. kind)
+  end
+end
+local function integer(value, what, low, high)
+  local n = string.match(value, '^%-?%d+$') and tonumber(value)
+  if not n or n < low or n > high then
+    invalid(what .. ' holds "' .. string.sub(value, 1, 24) .. '", not an integer from ' ..
+      string.format('%.0f to %.0f', low, high))
+  end
+  return n
+end
+local function int32(value, what) return integer(value, what, -2147483648, 2147483647) end
+expect(KEYS[1], 'string')
+expect(KEYS[2], 'stream')
+expect(KEYS[3], 'string')
+local stored = redis.call('GET', KEYS[1])
+local total = stored and int32(stored, KEYS[1]) or 0
+local commits = redis.call('GET', KEYS[3])
+if commits then integer(commits, KEYS[3], 0, 2 ^ 53) end
 local window, expiry = tonumber(ARGV[2]), ARGV[3]
 local out, applied, refused, clients, order = {}, {}, {}, {}, {}
 local function record(client)
   local c = clients[client]
   if not c then
-    local last = redis.call('HGET', KEYS[4] .. client, 'last')
+    local key = KEYS[4] .. client
+    expect(key, 'hash')
+    local last = redis.call('HGET', key, 'last')
     c = { fresh = not last, totals = {} }
-    if last then c.last = tonumber(last) end
+    if last then c.last = integer(last, key .. ' last', 1, 2 ^ 53) end
     clients[client] = c
   end
   return c
@@ -84,8 +116,11 @@ for i = 4, #ARGV, 6 do
       kind, value = 4, c.last
     elseif seq <= c.last then
       local t = c.totals[seq]
-      if t == nil and seq > c.last - window then t = redis.call('HGET', KEYS[4] .. client, seq) end
-      if t then kind, value = 1, tonumber(t) else kind, value = 5, c.last end
+      if t == nil and seq > c.last - window then
+        t = redis.call('HGET', KEYS[4] .. client, seq)
+        if t then t = int32(t, KEYS[4] .. client .. ' ' .. seq) end
+      end
+      if t then kind, value = 1, t else kind, value = 5, c.last end
     end
   end
   if kind == nil then
@@ -135,6 +170,15 @@ end
 return out`;
 
 type Client = RedisClientType;
+
+/**
+ * A client id as the tail of its record's key: in hex, so that no id can
+ * name another key of this store, or of a service whose prefix starts with
+ * this one's (`P` and `Pclient:`).
+ */
+function clientKey(id: string): string {
+  return Buffer.from(id).toString("hex");
+}
 
 /** Stream ids compare as two numbers: milliseconds, then a sequence. */
 function idAfter(a: string, b: string): boolean {
@@ -261,7 +305,7 @@ export class RedisStore implements TotalStore {
       args.push(
         String(amount),
         String(chain),
-        key?.client ?? "",
+        key ? clientKey(key.client) : "",
         String(key?.seq ?? 0),
         String(key?.confirmed ?? 0),
         key?.resend ? "1" : "0",
@@ -395,9 +439,9 @@ export class RedisStore implements TotalStore {
       .xRevRange(this.#keys[1], "+", "-", { COUNT: 1 })
       .get(this.#keys[2])
       .exec() as unknown as [string | null, Array<{ id: string }>, string | null];
-    this.#total = Number(total ?? 0);
+    this.#total = storedInteger(total, this.#keys[0], INT32_MIN, INT32_MAX);
     this.#lastId = last[0]?.id ?? "0-0";
-    this.#lastCommit = Number(commits ?? 0);
+    this.#lastCommit = storedInteger(commits, this.#keys[2], 0, Number.MAX_SAFE_INTEGER);
   }
 
   async #follow(): Promise<void> {
@@ -422,10 +466,20 @@ export class RedisStore implements TotalStore {
 
   #heard(id: string, { n, t }: Entry["message"]): void {
     this.#lastId = id;
-    if (typeof t !== "string" || typeof n !== "string") return; // not an entry of ours
-    const missed = Number(n) - this.#lastCommit - 1;
-    this.#lastCommit = Number(n);
-    const values = t.split(",").map(Number);
+    const values = typeof t === "string" && /^-?\d+(,-?\d+)*$/.test(t)
+      ? t.split(",").map(Number)
+      : [];
+    const commit = Number(n);
+    if (
+      values.length === 0 || values.some((v) => v < INT32_MIN || v > INT32_MAX) ||
+      !Number.isSafeInteger(commit) || commit <= this.#lastCommit
+    ) {
+      // Not an entry this store wrote: its watchers must not be shown it.
+      this.#listener.gap(`${this.#keys[1]} holds an entry this store did not write (${id})`);
+      return;
+    }
+    const missed = commit - this.#lastCommit - 1;
+    this.#lastCommit = commit;
     this.#total = values[values.length - 1];
     if (missed > 0) {
       this.#listener.gap(
@@ -466,11 +520,27 @@ export class RedisStore implements TotalStore {
   }
 }
 
+/** A stored integer, 0 if absent; an `INVALID` error, as the script's, if it is not one in range. */
+function storedInteger(value: string | null, key: string, low: number, high: number): number {
+  if (value === null) return 0;
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= low && n <= high)) {
+    throw new Error(
+      `INVALID ${key} holds "${value.slice(0, 24)}", not an integer from ${low} to ${high}`,
+    );
+  }
+  return n;
+}
+
 /**
  * What a refusal of Redis that no retry mends means for the user, or
  * undefined for any other failure.
  */
 function refusalOf(reason: string): string | undefined {
+  if (/^(INVALID|WRONGTYPE)/.test(reason)) {
+    return `its keys hold what this store does not write (${reason}): correct or delete them, ` +
+      "or give this server a ?prefix= of its own";
+  }
   if (/^WRONGPASS/.test(reason)) {
     return `Redis refused its user name or password (${reason}); check those in the URL`;
   }

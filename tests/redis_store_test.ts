@@ -395,3 +395,78 @@ Deno.test("client total prints the total another replica committed, and changes 
     assert.equal(total.stdout.text, "42\n");
   }
 });
+
+Deno.test("a Redis key of the wrong type fails the add before anything is written: UNAVAILABLE, not applied, and it is not", async () => {
+  await using redis = await startRedis();
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 100 }), { sum: 100 });
+  for (const [key, type] of [["sum:commits", "LPUSH"], ["sum:totals", "SADD"]]) {
+    await redisCli(redis, "RENAME", key, `${key}.saved`);
+    await redisCli(redis, type, key, "x");
+    const error = await rejection(client.Add({ num: 7, client_id: "c", seq: 1 }));
+    assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+    assert.match(
+      error.details,
+      new RegExp(`refused the change \\(INVALID ${key} is a (list|set), where this store keeps a`),
+    );
+    assert.match(error.details, /; not applied$/);
+    assert.equal((await redisCli(redis, "GET", "sum:total")).trim(), "100", `${key}: not applied`);
+    await redisCli(redis, "DEL", key);
+    await redisCli(redis, "RENAME", `${key}.saved`, key);
+  }
+  assert.deepEqual(await client.Add({ num: 7, client_id: "c", seq: 1 }), { sum: 107 });
+});
+
+Deno.test("client ids cannot name another service's keys: prefixes P and Pclient: on one Redis stay apart", async () => {
+  await using redis = await startRedis();
+  await using p = await startServerProgram(["--store", `${redis.url}?prefix=P`]);
+  await using other = await startServerProgram(["--store", `${redis.url}?prefix=Pclient:`]);
+  using otherClient = sumClient(other.target);
+  assert.deepEqual(await otherClient.Add({ num: 100 }), { sum: 100 });
+  using client = sumClient(p.target);
+  // Written raw, this id's record would be Pclient:total, the other's total.
+  assert.deepEqual(await client.Add({ num: 1, client_id: "total", seq: 1 }), { sum: 1 });
+  assert.deepEqual(await otherClient.Add({ num: 0 }), { sum: 100 });
+  assert.deepEqual(await client.Add({ num: 1, client_id: "total", seq: 1 }), { sum: 1 });
+});
+
+Deno.test("a stored total that is not an int32 stops the server at start with one line; found later, adds fail and apply nothing", async () => {
+  await using redis = await startRedis();
+  for (const value of ["nan", "3e9", "2.5", "3000000000"]) {
+    await redisCli(redis, "SET", "sum:total", value);
+    await using server = await startProgram("server", ["--port", "0", "--store", redis.url]);
+    assert.equal(await server.exit(), 1, value);
+    assert.deepEqual(server.stderr.lines, [
+      `error: cannot open the store ${redis.url}: its keys hold what this store does not write ` +
+      `(INVALID sum:total holds "${value}", not an integer from -2147483648 to 2147483647): ` +
+      "correct or delete them, or give this server a ?prefix= of its own",
+    ]);
+  }
+  await redisCli(redis, "SET", "sum:total", "5");
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 6 });
+  await redisCli(redis, "SET", "sum:total", "nan");
+  const error = await rejection(client.Add({ num: 1 }));
+  assert.ok(isGrpcError(error, Status.UNAVAILABLE), String(error));
+  assert.match(error.details, /INVALID sum:total holds "nan".*; not applied$/);
+  assert.equal((await redisCli(redis, "GET", "sum:total")).trim(), "nan");
+});
+
+Deno.test("a stream entry this store did not write is never shown to watchers: they end with ABORTED", async () => {
+  await using redis = await startRedis();
+  await using server = await startServerProgram(["--store", redis.url]);
+  using client = sumClient(server.target);
+  await client.Add({ num: 1 });
+  const seen: number[] = [];
+  const error = await rejection((async () => {
+    for await (const { sum } of client.Watch({}, { timeout: 20_000 })) {
+      seen.push(sum);
+      if (sum === 1) await redisCli(redis, "XADD", "sum:totals", "*", "n", "2", "t", "nan");
+    }
+  })());
+  assert.ok(isGrpcError(error, Status.ABORTED), String(error));
+  assert.match(error.details, /^sum:totals holds an entry this store did not write \(\d+-\d+\)/);
+  assert.deepEqual(seen, [1]);
+});
