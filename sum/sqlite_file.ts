@@ -1,4 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { INT32_MAX, INT32_MIN } from "../lib/mod.ts";
 import {
   CLIENT_WINDOW,
   type ClientRecord,
@@ -36,14 +37,44 @@ export interface SqliteFileOptions {
   clientExpiryMs?: number;
 }
 
+// The total's row is made with its table, never again: a file whose row is
+// gone is not one this store wrote (its client records would let resends
+// through), and is refused rather than started again at 0.
+const NEW_TOTAL = `
+CREATE TABLE total (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT INTO total (id, value) VALUES (1, 0);
+`;
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS total (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-INSERT OR IGNORE INTO total (id, value) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL,
   seen INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied (client TEXT NOT NULL, seq INTEGER NOT NULL,
   total INTEGER NOT NULL, PRIMARY KEY (client, seq)) WITHOUT ROWID;
 `;
+
+/** Thrown for a file whose contents this store did not write; its message says what is wrong. */
+class NotOurState extends Error {}
+
+/** The total the file holds, checked to be one this store could have written. */
+function storedTotal(db: DatabaseSync): number {
+  const rows = db.prepare("SELECT value FROM total").all();
+  if (rows.length !== 1) {
+    throw new NotOurState(
+      `its table total has ${rows.length} rows, not the one this store writes ` +
+        "(restore the file, or start from a new one)",
+    );
+  }
+  const { value } = rows[0];
+  if (
+    typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX
+  ) {
+    throw new NotOurState(
+      `its total is ${JSON.stringify(String(value).slice(0, 24))}, not an int32 ` +
+        "(restore the file, or start from a new one)",
+    );
+  }
+  return value;
+}
 
 /**
  * The total in an SQLite file, on Deno's built-in `node:sqlite`: write-ahead
@@ -75,8 +106,7 @@ export class SqliteFile {
     this.#db = db;
     this.#update = db.prepare("UPDATE total SET value = ? WHERE id = 1");
     this.#clients = new SqliteClients(db, clientExpiryMs);
-    const row = db.prepare("SELECT value FROM total WHERE id = 1").get();
-    this.#total = Number(row?.value);
+    this.#total = storedTotal(db);
   }
 
   /** Opens (creating if need be) the file at `path`; throws a one-line `StoreOpenError`. */
@@ -94,6 +124,9 @@ export class SqliteFile {
       // A write at once takes the exclusive lock, and shows now rather than
       // at the first call that the file cannot be written.
       db.exec("BEGIN IMMEDIATE");
+      const made = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'total'")
+        .get();
+      if (!made) db.exec(NEW_TOTAL);
       db.exec(SCHEMA);
       db.exec("COMMIT");
       return new SqliteFile(db, clientExpiryMs);
@@ -186,7 +219,18 @@ class SqliteClients implements LedgerReader {
 
   totalAt(client: string, seq: number): number | undefined {
     const row = this.#totalAt.get(client, seq);
-    return row ? Number(row.total) : undefined;
+    if (!row) return undefined;
+    const { total } = row;
+    // Never answered with a value this store did not write.
+    if (
+      typeof total !== "number" || !Number.isInteger(total) || total < INT32_MIN ||
+      total > INT32_MAX
+    ) {
+      throw new CommitFailed(
+        `the total kept for number ${seq} of client ${client} is not an int32`,
+      );
+    }
+    return total;
   }
 
   /** Writes what a commit applied, inside its transaction; forgets idle clients now and then. */
@@ -208,6 +252,7 @@ class SqliteClients implements LedgerReader {
 
 /** Why the file could not be opened, in words a user can act on. */
 function openFailure(error: unknown, path: string): string {
+  if (error instanceof NotOurState) return error.message;
   const message = messageOf(error);
   if (error instanceof Deno.errors.NotCapable) {
     return `deno was not given access to the file; run it with --allow-read=${path} --allow-write=${path}`;

@@ -18,6 +18,7 @@ import {
   totalAt,
 } from "./helpers.ts";
 import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { denoEnv } from "../testing/environment.ts";
 
 /** A folder of its own for a test; removed when disposed. */
@@ -266,4 +267,39 @@ Deno.test("the serving line names the store with its options, as given", async (
   await using server = await startServerProgram(["--store", "sqlite:sum.db?synchronous=normal"]);
   await server.stderr.waitFor(/ info serving /);
   assert.match(server.stderr.text, / store="sqlite:sum\.db\?synchronous=normal" total=0\n/);
+});
+
+Deno.test("a file this store did not write (a total that is not an int32, its row gone) stops the server at start with one line; the server never starts it again at 0", async () => {
+  await using dir = await tempDir();
+  {
+    await using server = await startServerProgram([], { cwd: dir.path });
+    using client = sumClient(server.target);
+    assert.deepEqual(await client.Add({ num: 5, client_id: "c", seq: 1 }), { sum: 5 });
+  }
+  const edit = (sql: string) => {
+    const db = new DatabaseSync(`${dir.path}/sum.db`);
+    db.exec(sql);
+    db.close();
+  };
+  for (
+    const [sql, problem] of [
+      ["UPDATE total SET value = 'abc'", 'its total is "abc", not an int32'],
+      ["UPDATE total SET value = 3000000000", 'its total is "3000000000", not an int32'],
+      ["UPDATE total SET value = 2.5", 'its total is "2.5", not an int32'],
+      ["DELETE FROM total", "its table total has 0 rows, not the one this store writes"],
+    ]
+  ) {
+    edit(sql);
+    await using refused = await startProgram("server", ["--port", "0"], { cwd: dir.path });
+    assert.equal(await refused.exit(), 1, sql);
+    assert.equal(
+      refused.stderr.text,
+      `error: cannot open the store sqlite:sum.db: ${problem} ` +
+        "(restore the file, or start from a new one)\n",
+    );
+    edit("DELETE FROM total; INSERT INTO total (id, value) VALUES (1, 5)");
+  }
+  await using server = await startServerProgram([], { cwd: dir.path });
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 5, client_id: "c", seq: 1, resend: true }), { sum: 5 });
 });

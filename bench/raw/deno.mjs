@@ -12,7 +12,7 @@ let prepareReplies;
 if (process.argv.includes("--batched")) {
   const { applyServerWriteBatching } = await import("../../lib/deno/http2_writes.ts");
   const { overlapWrites } = await import("../../lib/deno/write_overlap.ts");
-  const { directTransportOf } = await import("../../lib/grpc_internals.ts");
+  const { directTransportOf } = await import("../../lib/grpc_js/grpc_internals.ts");
   applyServerWriteBatching();
   prepareReplies = (call) => overlapWrites(call, directTransportOf(call));
 }
