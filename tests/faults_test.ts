@@ -5,10 +5,12 @@ import {
   createClient,
   GrpcError,
   loadService,
+  serverCredentials,
   serverStreaming,
   Status,
 } from "../lib/mod.ts";
 import { HEALTH_PROTO } from "../lib/server/health.ts";
+import { makeCertificates } from "./certs.ts";
 import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
 
 const ones = function* (count: number) {
@@ -129,23 +131,44 @@ Deno.test("bytes that are not gRPC (garbage, HTTP/1.1, a TLS hello) leave the se
   assert.deepEqual(await client.Add({ num: 2 }), { sum: 2 });
 });
 
-Deno.test("connections that never send the HTTP/2 preface are closed after the handshake timeout", async () => {
-  await using sum = await startSumServer({ handshakeTimeoutMs: 300 });
-  const port = Number(sum.target.split(":")[1]);
+/** Opens `count` TCP connections to `target` that send nothing; resolves to how many stay open past `ms`. */
+async function silentConnections(target: string, count: number, ms: number): Promise<number> {
+  const port = Number(target.split(":")[1]);
   const silent = await Promise.all(
-    Array.from({ length: 200 }, () => Deno.connect({ hostname: "localhost", port })),
+    Array.from({ length: count }, () => Deno.connect({ hostname: "localhost", port })),
   );
-  const closedWithin = (connection: Deno.Conn, ms: number) => {
+  const closedWithin = (connection: Deno.Conn) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<string>((resolve) => timer = setTimeout(() => resolve("open"), ms));
     const closed = connection.read(new Uint8Array(64)).then(() => "closed", () => "closed");
     return Promise.race([closed, late]).finally(() => clearTimeout(timer));
   };
-  const states = await Promise.all(silent.map((connection) => closedWithin(connection, 5_000)));
+  const states = await Promise.all(silent.map(closedWithin));
   for (const connection of silent) connection.close();
-  assert.deepEqual(states.filter((state) => state === "open"), []);
+  return states.filter((state) => state === "open").length;
+}
+
+Deno.test("connections that never send the HTTP/2 preface are closed after the handshake timeout", async () => {
+  await using sum = await startSumServer({ handshakeTimeoutMs: 300 });
+  assert.equal(await silentConnections(sum.target, 200, 5_000), 0);
   using client = sumClient(sum.target);
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 }, "real clients are served");
+});
+
+Deno.test("with TLS, connections that never start the handshake are closed after the handshake timeout, and logged", async () => {
+  await using certs = await makeCertificates();
+  const failures: string[] = [];
+  await using sum = await startSumServer({
+    handshakeTimeoutMs: 300,
+    credentials: serverCredentials({
+      cert: Deno.readFileSync(certs.server.cert),
+      key: Deno.readFileSync(certs.server.key),
+    }),
+    onHandshakeFailure: ({ reason }) => failures.push(reason),
+  });
+  assert.equal(await silentConnections(sum.target, 50, 5_000), 0);
+  assert.equal(failures.length, 50);
+  assert.ok(failures.every((reason) => /timeout/i.test(reason)), failures[0]);
 });
 
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {

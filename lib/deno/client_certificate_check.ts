@@ -17,6 +17,7 @@
  * @module
  */
 import type { EventEmitter } from "node:events";
+import { withTlsServerOptions } from "../grpc_js/grpc_internals.ts";
 import type { ServerCredentials } from "../grpc_js/grpc_types.ts";
 
 /** Credentials from `serverCredentials` with a client CA. */
@@ -28,21 +29,13 @@ export function checkClientCertificates(credentials: ServerCredentials): ServerC
   return credentials;
 }
 
-/** The part of grpc-js's credentials that become the TLS server's options. */
-interface ConstructorOptions {
-  _getConstructorOptions(): Record<string, unknown> | null;
-}
-
 /**
  * `credentials` as grpc-js should create its TLS server with: for marked
  * credentials, the same ones with TLS's own rejection turned off.
  */
 export function tlsServerCredentials<C extends object>(credentials: C): C {
   if (!mutual.has(credentials)) return credentials;
-  const own = (credentials as unknown as ConstructorOptions)._getConstructorOptions();
-  return Object.assign(Object.create(credentials), {
-    _getConstructorOptions: () => ({ ...own, rejectUnauthorized: false }),
-  });
+  return withTlsServerOptions(credentials, { rejectUnauthorized: false });
 }
 
 /** A TLS socket as `secureConnection` gives it. */

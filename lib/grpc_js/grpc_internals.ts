@@ -95,3 +95,23 @@ export function wrapHttp2ServerCreation(
   target.createHttp2Server = (credentials) => wrap(credentials, (given) => own.call(server, given));
   return true;
 }
+
+/** The part of grpc-js's server credentials that become the TLS server's options. */
+interface ConstructorOptions {
+  _getConstructorOptions(): Record<string, unknown> | null;
+}
+
+/**
+ * `credentials` with more options for the `node:tls` server grpc-js makes
+ * from them; insecure credentials as they are.
+ */
+export function withTlsServerOptions<C extends object>(
+  credentials: C,
+  options: Record<string, unknown>,
+): C {
+  const own = (credentials as unknown as ConstructorOptions)._getConstructorOptions?.();
+  if (!own) return credentials;
+  return Object.assign(Object.create(credentials), {
+    _getConstructorOptions: () => ({ ...own, ...options }),
+  });
+}

@@ -25,6 +25,7 @@ import {
   http2ServersOf,
   type Transport,
   transportOf,
+  withTlsServerOptions,
   wrapHttp2ServerCreation,
 } from "../grpc_js/grpc_internals.ts";
 import type { RawServer, ServerCredentials, ServerOptions } from "../grpc_js/grpc_types.ts";
@@ -58,8 +59,8 @@ export interface GrpcServerOptions extends CallHooks {
   /** See {@linkcode GrpcServerOptions.maxConnectionAgeMs}. */
   maxConnectionAgeGraceMs?: number;
   /**
-   * How long a new connection may take to send its HTTP/2 preface before it
-   * is closed (default 10,000 ms).
+   * How long a new connection may take to finish its TLS handshake, and then
+   * to send its HTTP/2 preface, before it is closed (default 10,000 ms each).
    */
   handshakeTimeoutMs?: number;
   /**
@@ -89,6 +90,9 @@ export interface ListenOptions {
  * those channelz tracks): a forced shutdown closes them itself.
  */
 const SERVER_DEFAULTS: ServerOptions = { "grpc.enable_channelz": 0 };
+
+/** The default of {@linkcode GrpcServerOptions.handshakeTimeoutMs}. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
 const STATUS_FLUSH_MS = 250;
@@ -162,8 +166,12 @@ export class GrpcServer {
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
     );
+    // A TLS handshake gets as long as an HTTP/2 preface (node:tls's own
+    // default is 120 s, for a connection that may never send a byte).
+    const handshakeTimeout = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     wrapHttp2ServerCreation(this.#raw, (credentials, create) => {
-      const http2Server = create(tlsServerCredentials(credentials));
+      const tls = withTlsServerOptions(tlsServerCredentials(credentials), { handshakeTimeout });
+      const http2Server = create(tls);
       refuseUnauthorized(http2Server, credentials, (socket, reason) => {
         this.#options.onHandshakeFailure?.({ peer: peerOf(socket as PeerSocket), reason });
       });
@@ -214,7 +222,7 @@ export class GrpcServer {
     const age = ageMs
       ? { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 }
       : undefined;
-    const handshakeMs = this.#options.handshakeTimeoutMs ?? 10_000;
+    const handshakeMs = this.#options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     const onCallEnd = this.#options.onCallEnd;
     for (const http2Server of http2ServersOf(this.#raw)) {
       if (this.#watched.has(http2Server)) continue;
