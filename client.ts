@@ -95,6 +95,8 @@ interface Session {
     given: number;
     /** The last seq given to an attempt that failed after it may have reached a server. */
     maybeSent: number;
+    /** The last seq given to an attempt the server answered "not applied". */
+    refused: number;
   };
   /** Whether stdin is a terminal: a person types the numbers. */
   terminal: boolean;
@@ -106,8 +108,12 @@ function note(session: Session, error: unknown): void {
   session.reached = true;
   // The server's answer that a change was not applied settles it, and on a
   // stream every number after it: a stream's numbers apply as a prefix.
-  if (error instanceof GrpcError && / not applied$/.test(error.details)) return;
-  session.sequence.maybeSent = session.sequence.given;
+  const { sequence } = session;
+  if (error instanceof GrpcError && / not applied$/.test(error.details)) {
+    sequence.refused = sequence.given;
+  } else {
+    sequence.maybeSent = sequence.given;
+  }
 }
 
 /**
@@ -165,7 +171,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
-    sequence: { confirmed: 0, given: 0, maybeSent: 0 },
+    sequence: { confirmed: 0, given: 0, maybeSent: 0, refused: 0 },
     terminal: io.terminal ?? false,
   };
   session.retry = retryOptions(session, config, io.signal);
@@ -352,9 +358,12 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
     if (rejected && first) {
       progress.push(`not applied: ${first.value} (line ${first.line}) and everything after it`);
     } else {
-      // Those sent only on attempts the server answered "not applied" were not.
-      const unknown = unconfirmed.filter(({ seq }) => seq <= session.sequence.maybeSent);
-      const refused = unconfirmed.slice(unknown.length);
+      // Numbers given only to attempts the server answered "not applied" were
+      // not; those given only to attempts that reached no server, not sent.
+      const { maybeSent, refused: refusedUpTo } = session.sequence;
+      const unknown = unconfirmed.filter(({ seq }) => seq <= maybeSent);
+      const refused = unconfirmed.filter(({ seq }) => seq > maybeSent && seq <= refusedUpTo);
+      const reached = [...unknown, ...refused];
       if (unknown.length > 0) {
         progress.push(
           `unconfirmed: ${numbersText(unknown.length)} sent from line ${unknown[0].line} on, ` +
@@ -367,8 +376,8 @@ async function streamSums(session: Session, stdin: ReadableStream<Uint8Array>) {
             "refused by the server",
         );
       }
-      if (!call.allRead || unconfirmed.length < read.length) {
-        const lastSent = unconfirmed.at(-1) ?? call.lastAnswered;
+      if (!call.allRead || reached.length < read.length) {
+        const lastSent = reached.at(-1) ?? call.lastAnswered;
         progress.push(
           lastSent ? `not sent: anything after line ${lastSent.line}` : "not sent: the input",
         );

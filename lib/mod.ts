@@ -57,8 +57,8 @@
  *   `onUnexpectedError`.
  * - **The handler's context** ({@linkcode CallContext}): `signal` (aborts,
  *   with a `GrpcError` as its reason, when the client cancels or the
- *   deadline passes), `deadline`, `metadata`, `peer`, `method`,
- *   `sendHeader()` and `trailer`.
+ *   deadline passes), `deadline`, `metadata`, `peer`, `peerCertificate`
+ *   (under mutual TLS), `method`, `sendHeader()` and `trailer`.
  * - **Shutdown**: `server.shutdown({ graceMs })` stops accepting calls,
  *   aborts `server.draining`, lets open calls finish within the grace period,
  *   then ends the rest with `UNAVAILABLE`.
@@ -113,6 +113,7 @@ export type {
   CallHooks,
   CallSummary,
   Handler,
+  PeerCertificate,
   ServiceImplementation,
 } from "./server/handler.ts";
 export { Inbox, type InboxOptions, type Producer } from "./flow/inbox.ts";

@@ -1,4 +1,11 @@
-import { GrpcError, pipelined, type ServiceImplementation, Status } from "../lib/mod.ts";
+import {
+  type CallContext,
+  GrpcError,
+  pipelined,
+  type ServiceImplementation,
+  Status,
+} from "../lib/mod.ts";
+import { clientName, recordKey } from "./ledger.ts";
 import type { ReplyMessage, RequestMessage, SumMethods } from "./api.ts";
 import { type SequenceKey, StoreFailure } from "./store.ts";
 import { type RunningTotal, SequenceRejected, TotalOutOfRange, TotalsMissed } from "./total.ts";
@@ -38,14 +45,16 @@ export const MAX_CLIENT_ID_LENGTH = 128;
  * message at least, and each request's seq. Requests without either have no
  * key; a call that gives one must give both, and keep to one client id.
  */
-function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
+function sequenceOf(context: CallContext): (request: RequestMessage) => SequenceKey | undefined {
   let client = "";
+  let key = "";
   return ({ client_id: id = "", seq = 0, confirmed = 0, resend = false }) => {
     if (id !== "" && id !== client) {
       if (client !== "") {
         throw new GrpcError(
           Status.INVALID_ARGUMENT,
-          `client_id changed within the call, from "${client}" to "${id}"; not applied`,
+          `client_id changed within the call, from ${clientName(client)} to ${clientName(id)}; ` +
+            "not applied",
         );
       }
       if (id.length > MAX_CLIENT_ID_LENGTH) {
@@ -54,7 +63,16 @@ function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
           `client_id is ${id.length} characters long; at most ${MAX_CLIENT_ID_LENGTH}`,
         );
       }
+      // U+FFFD is what invalid UTF-8 decodes to: two different ids would be one.
+      if (/[\u0000-\u001f\uFFFD]/.test(id)) {
+        throw new GrpcError(
+          Status.INVALID_ARGUMENT,
+          "client_id is not valid UTF-8, or holds control characters; not applied",
+        );
+      }
       client = id;
+      // Under mutual TLS an id is its certificate's alone.
+      key = recordKey(id, context.peerCertificate?.fingerprint256);
     }
     const n = Number(seq);
     if (client === "") {
@@ -64,18 +82,19 @@ function sequenceOf(): (request: RequestMessage) => SequenceKey | undefined {
     if (!Number.isSafeInteger(n) || n < 1) {
       throw new GrpcError(
         Status.INVALID_ARGUMENT,
-        `numbers of client ${client} need a seq from 1 on, got ${seq}; not applied`,
+        `numbers of client ${clientName(client)} need a seq from 1 on, got ${seq}; not applied`,
       );
     }
     const upTo = Number(confirmed);
     if (!Number.isSafeInteger(upTo) || upTo >= n) {
       throw new GrpcError(
         Status.INVALID_ARGUMENT,
-        `number ${n} of client ${client} says numbers up to ${confirmed} were confirmed: ` +
+        `number ${n} of client ${clientName(client)} says numbers up to ${confirmed} were ` +
+          "confirmed: " +
           "only numbers before it can be; not applied",
       );
     }
-    return { client, seq: n, confirmed: upTo, resend };
+    return { client: key, seq: n, confirmed: upTo, resend };
   };
 }
 
@@ -101,9 +120,9 @@ export function sumService(
   { total, draining }: SumServiceOptions,
 ): ServiceImplementation<SumMethods> {
   return {
-    async *SumServer(requests) {
+    async *SumServer(requests, context) {
       const chain = {};
-      const keyOf = sequenceOf();
+      const keyOf = sequenceOf(context);
       let invalid: GrpcError | undefined;
       const add = (request: RequestMessage) => {
         // An invalid request ends the stream: nothing after it is applied.
@@ -129,19 +148,19 @@ export function sumService(
       }
     },
 
-    Add(request) {
+    Add(request, context) {
       try {
-        return reply(total.add(request.num, undefined, sequenceOf()(request)));
+        return reply(total.add(request.num, undefined, sequenceOf(context)(request)));
       } catch (error) {
         throw statusOf(error);
       }
     },
 
-    async AddAll(requests) {
+    async AddAll(requests, context) {
       let batchSum = 0;
       let count = 0;
       let key: SequenceKey | undefined;
-      const keyOf = sequenceOf();
+      const keyOf = sequenceOf(context);
       try {
         for await (const request of requests) {
           // The batch is one number of its client's sequence: the first message's seq.

@@ -27,6 +27,30 @@ export interface SequenceKey {
 }
 
 /**
+ * The key of a client's record: its id, and under mutual TLS, the identity
+ * of its certificate before it, so that an id is only ever its owner's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientName, recordKey } from "./ledger.ts";
+ * assert.equal(clientName(recordKey("1b4e28ba-2fa1-11d2", "AB:CD")), "1b4e28ba…");
+ * ```
+ */
+export function recordKey(id: string, certificate?: string): string {
+  return certificate === undefined ? id : `${certificate}\u0000${id}`;
+}
+
+/**
+ * How messages and logs name a client: the start of its id, never the whole
+ * of it, which would let anyone who reads them send numbers in its name.
+ */
+export function clientName(key: string): string {
+  const id = key.slice(key.indexOf("\u0000") + 1);
+  return `${id.slice(0, Math.min(8, Math.ceil(id.length / 2)))}…`;
+}
+
+/**
  * Whether `key` may start a client's record when the store has none: only a
  * number sent for the first time, with the reply of every number before it.
  * Any other (a resend, or one behind numbers still unanswered) might repeat
@@ -147,19 +171,25 @@ export function noRecord(
   const unknown = from === seq
     ? `whether number ${seq}${resend ? ", sent before," : ""} was applied is unknown`
     : `whether its numbers from ${from} on were applied is unknown`;
-  return `number ${seq} of client ${client}: the server has no record of this client (never ` +
+  return `number ${seq} of client ${
+    clientName(client)
+  }: the server has no record of this client (never ` +
     `seen, or ${lost}), so ${unknown}; not applied`;
 }
 
 /** Why a number that skips some of its client's sequence is rejected. */
 export function outOfOrder({ client, seq }: SequenceKey, last: number): string {
-  return `number ${seq} of client ${client} is out of order: the last applied is ${last}, ` +
+  return `number ${seq} of client ${
+    clientName(client)
+  } is out of order: the last applied is ${last}, ` +
     `so ${last + 1} must come next; not applied`;
 }
 
 /** Why a resend older than the window is rejected. */
 export function tooOld({ client, seq }: SequenceKey, last: number, window: number): string {
-  return `number ${seq} of client ${client} was applied, but its total is no longer kept ` +
+  return `number ${seq} of client ${
+    clientName(client)
+  } was applied, but its total is no longer kept ` +
     `(the server keeps the last ${window} per client; the last applied is ${last})`;
 }
 

@@ -2,6 +2,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { INT32_MAX, INT32_MIN } from "../lib/mod.ts";
 import {
   CLIENT_WINDOW,
+  clientName,
   type ClientRecord,
   CommitLedger,
   DEFAULT_CLIENT_EXPIRY_MS,
@@ -227,7 +228,7 @@ class SqliteClients implements LedgerReader {
       total > INT32_MAX
     ) {
       throw new CommitFailed(
-        `the total kept for number ${seq} of client ${client} is not an int32`,
+        `the total kept for number ${seq} of client ${clientName(client)} is not an int32`,
       );
     }
     return total;

@@ -5,6 +5,8 @@ export interface TestCertificates extends AsyncDisposable {
   ca: string;
   server: { cert: string; key: string };
   client: { cert: string; key: string };
+  /** Another client certificate from the same CA. */
+  otherClient: { cert: string; key: string };
   /** A client certificate from a CA nobody trusts. */
   stranger: { cert: string; key: string };
 }
@@ -82,6 +84,7 @@ export async function makeCertificates(): Promise<TestCertificates> {
   await Promise.all([
     issue(dir, "ca", "server", "DNS:localhost,IP:127.0.0.1,IP:::1"),
     issue(dir, "ca", "client", "DNS:client"),
+    issue(dir, "ca", "other-client", "DNS:other-client"),
     issue(dir, "stranger-ca", "stranger", "DNS:client"),
   ]);
   const pair = (name: string) => ({ cert: `${dir}/${name}.pem`, key: `${dir}/${name}.key` });
@@ -90,6 +93,7 @@ export async function makeCertificates(): Promise<TestCertificates> {
     ca: `${dir}/ca.pem`,
     server: pair("server"),
     client: pair("client"),
+    otherClient: pair("other-client"),
     stranger: pair("stranger"),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };

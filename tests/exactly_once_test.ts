@@ -175,7 +175,7 @@ for (const store of ["memory", "sqlite", "redis"] as const) {
     await assert.rejects(
       client.Add({ num: 5, client_id: "a", seq: 1, resend: true }),
       refused(
-        /number 1 of client a: the server has no record of this client \(never seen, or forgotten after 200 ms idle.*\), so whether number 1, sent before, was applied is unknown; not applied$/,
+        /number 1 of client a…: the server has no record of this client \(never seen, or forgotten after 200 ms idle.*\), so whether number 1, sent before, was applied is unknown; not applied$/,
       ),
     );
     await assert.rejects(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { serverCredentials } from "../lib/mod.ts";
+import { channelCredentials, createChannel, createClient, serverCredentials } from "../lib/mod.ts";
+import { SumService } from "../sum/api.ts";
 import { makeCertificates, type TestCertificates } from "./certs.ts";
 import { runClientOn, startProgram, startServerProgram, startSumServer } from "./helpers.ts";
 
@@ -289,4 +290,28 @@ Deno.test("client TLS files are checked before connecting: a key that is not its
     "error: cannot connect with TLS with --ca: the CA is not a PEM certificate",
   );
   assert.equal(sum.total.value, 0);
+});
+
+Deno.test("mutual TLS: a client id is its certificate's alone: another client sending the same id gets a record of its own", async () => {
+  await using certs = await makeCertificates();
+  await using server = await startTlsServer(certs, ["--client-ca", certs.ca]);
+  const clientOf = (pair: { cert: string; key: string }) => {
+    const channel = createChannel(server.target, {
+      credentials: channelCredentials({
+        ca: read(certs.ca),
+        cert: read(pair.cert),
+        key: read(pair.key),
+      }),
+    });
+    return Object.assign(createClient(SumService, channel), {
+      [Symbol.dispose]: () => channel.close(),
+    });
+  };
+  using owner = clientOf(certs.client);
+  using other = clientOf(certs.otherClient);
+  const number = { client_id: "shared", seq: 1 };
+  assert.deepEqual(await owner.Add({ num: 5, ...number }), { sum: 5 });
+  assert.deepEqual(await other.Add({ num: 7, ...number }), { sum: 12 }, "applied, not a duplicate");
+  assert.deepEqual(await owner.Add({ num: 5, ...number, resend: true }), { sum: 5 });
+  assert.deepEqual(await other.Add({ num: 7, ...number, resend: true }), { sum: 12 });
 });

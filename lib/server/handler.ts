@@ -8,6 +8,14 @@ import type { Metadata, MetadataInit } from "../metadata.ts";
 import type { Method, Methods, Source } from "../wire/service.ts";
 import type { Status } from "../status.ts";
 
+/** A client's verified TLS certificate, as `node:tls` describes it. */
+export interface PeerCertificate {
+  /** Its subject's fields: `CN`, `O`, … */
+  readonly subject?: Readonly<Record<string, string>>;
+  /** The SHA-256 fingerprint of the certificate, as colon-separated hex. */
+  readonly fingerprint256?: string;
+}
+
 /** What a handler knows of its call. */
 export interface CallContext {
   /** The method's path: `/package.Service/Method`. */
@@ -16,6 +24,11 @@ export interface CallContext {
   readonly peer: string;
   /** Request metadata (headers). */
   readonly metadata: Metadata;
+  /**
+   * The client's certificate, under mutual TLS, once the server has verified
+   * it against its client CA; `undefined` otherwise.
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
   /** The client's deadline, if it set one. */
   readonly deadline: Date | undefined;
   /**

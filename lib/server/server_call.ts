@@ -12,7 +12,7 @@ import type { EventEmitter } from "node:events";
 import { markReported } from "./call_reports.ts";
 import { GrpcError } from "../error.ts";
 import { type Transport, transportOf } from "../grpc_js/grpc_internals.ts";
-import type { CallContext, CallHooks } from "./handler.ts";
+import type { CallContext, CallHooks, PeerCertificate } from "./handler.ts";
 import type { Inbox } from "../flow/inbox.ts";
 import { type Metadata, type MetadataInit, toMetadata } from "../metadata.ts";
 import { Status } from "../status.ts";
@@ -24,6 +24,7 @@ export interface GrpcCall extends EventEmitter {
   getPath(): string;
   getPeer(): string;
   getDeadline(): Date | number;
+  getAuthContext?(): { sslPeerCertificate?: PeerCertificate } | null;
   sendMetadata(metadata: GrpcMetadata): void;
 }
 
@@ -61,6 +62,10 @@ class Context implements CallContext {
 
   get peer(): string {
     return this.#peer ??= this.#call.getPeer();
+  }
+
+  get peerCertificate(): PeerCertificate | undefined {
+    return this.#call.getAuthContext?.()?.sslPeerCertificate ?? undefined;
   }
 
   get signal(): AbortSignal {
