@@ -58,6 +58,22 @@ Deno.test("bytes that are not a RequestMessage fail the call, are reported, chan
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 });
 });
 
+Deno.test("client ids that are not valid UTF-8 are refused, not merged: \\xff\\xfe and \\xfe\\xff would both decode to U+FFFD U+FFFD", async () => {
+  await using sum = await startSumServer();
+  for (const id of [[0xff, 0xfe], [0xfe, 0xff]]) {
+    // num = 5 (field 1), client_id = id (field 2), seq = 1 (field 3)
+    const request = new Uint8Array([0x08, 5, 0x12, id.length, ...id, 0x18, 1]);
+    const error = await sendRawAdd(sum.target, request);
+    assert.equal(error.code, Status.INVALID_ARGUMENT);
+    assert.equal(
+      error.details,
+      "client_id is not valid UTF-8, or holds control characters; not applied",
+    );
+  }
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
+});
+
 Deno.test("calls beyond the per-connection stream limit wait for a free stream instead of failing", async () => {
   await using sum = await startSumServer({ options: { "grpc.max_concurrent_streams": 2 } });
   using client = sumClient(sum.target);
