@@ -171,6 +171,31 @@ Deno.test("with TLS, connections that never start the handshake are closed after
   assert.ok(failures.every((reason) => /timeout/i.test(reason)), failures[0]);
 });
 
+Deno.test("a request whose content-type is not gRPC gets 415, as the gRPC spec asks, and nothing else", async () => {
+  await using sum = await startSumServer();
+  const session = http2.connect(`http://${sum.target}`);
+  session.on("error", () => {});
+  try {
+    const request = session.request({
+      ":method": "POST",
+      ":path": "/sum.SumService/Add",
+      "content-type": "text/plain",
+    });
+    const response = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+      request.once("response", resolve)
+    );
+    request.end();
+    request.resume();
+    const headers = await response;
+    assert.equal(headers[":status"], 415);
+    assert.equal(headers["grpc-status"], undefined);
+  } finally {
+    session.destroy();
+  }
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 });
+});
+
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
   await using sum = await startSumServer();
   const session = http2.connect(`http://${sum.target}`);

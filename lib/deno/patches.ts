@@ -7,7 +7,8 @@
  * - `http2_client.ts`: client streams' trailers wait for their data, and a
  *   cancel resets without a half-close;
  * - `http2_teardown.ts`: closed server connections can be garbage-collected;
- * - `ip_servername.ts`: TLS to an IP address.
+ * - `ip_servername.ts`: TLS to an IP address;
+ * - `http2_constants.ts`: the 415 grpc-js answers requests that are not gRPC.
  *
  * The other Deno workarounds act on one call or one server and are not
  * applied here: `write_overlap.ts`, `send_window.ts`, `client_ca_list.ts`,
@@ -16,6 +17,7 @@
  * @module
  */
 import { applyClientStreamFixes } from "./http2_client.ts";
+import { applyHttp2Constants } from "./http2_constants.ts";
 import { applyConnectionTeardown } from "./http2_teardown.ts";
 import { applyServerWriteBatching } from "./http2_writes.ts";
 import { applyIpServername } from "./ip_servername.ts";
@@ -34,4 +36,5 @@ export function applyDenoPatches(): void {
   applyConnectionTeardown();
   applyClientStreamFixes();
   applyIpServername();
+  applyHttp2Constants();
 }
