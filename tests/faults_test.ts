@@ -196,6 +196,39 @@ Deno.test("a request whose content-type is not gRPC gets 415, as the gRPC spec a
   assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 });
 });
 
+Deno.test("a message with the compressed flag set on a call that names no grpc-encoding is refused INTERNAL, not read as uncompressed", async () => {
+  await using sum = await startSumServer();
+  const session = http2.connect(`http://${sum.target}`);
+  session.on("error", () => {});
+  try {
+    const request = session.request({
+      ":method": "POST",
+      ":path": "/sum.SumService/Add",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    // The status comes in trailers, or in the headers of a trailers-only response.
+    const headers: http2.IncomingHttpHeaders = {};
+    request.on("response", (received) => Object.assign(headers, received));
+    request.on("trailers", (received) => Object.assign(headers, received));
+    const closed = new Promise((resolve) => request.once("close", resolve));
+    // Compressed flag 1, length 2, then RequestMessage { num: 5 } uncompressed.
+    request.end(new Uint8Array([1, 0, 0, 0, 2, 0x08, 5]));
+    request.resume();
+    await closed;
+    const { "grpc-status": status, "grpc-message": message } = headers;
+    assert.equal(Number(status), Status.INTERNAL);
+    assert.match(
+      decodeURIComponent(String(message)),
+      /compressed flag is set, but the call names no grpc-encoding/,
+    );
+  } finally {
+    session.destroy();
+  }
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
+});
+
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
   await using sum = await startSumServer();
   const session = http2.connect(`http://${sum.target}`);

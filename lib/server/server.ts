@@ -15,6 +15,7 @@ import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import { hostPort } from "../address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
+import { applyCompressedFlagCheck } from "../grpc_js/compressed_flag.ts";
 import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
 import { peerOf, type PeerSocket } from "../deno/peer_address.ts";
@@ -162,6 +163,7 @@ export class GrpcServer {
   /** A server with no services yet, not listening. */
   constructor(options: GrpcServerOptions = {}) {
     applyDenoPatches();
+    applyCompressedFlagCheck();
     this.#options = options;
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
