@@ -74,6 +74,15 @@ Deno.test("client ids that are not valid UTF-8 are refused, not merged: \\xff\\x
   assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
 });
 
+Deno.test("a string whose length runs past the end of the request is refused, not shortened to the bytes there", async () => {
+  await using sum = await startSumServer();
+  // num = 5, then client_id said to be 3 bytes long with 1 there.
+  const error = await sendRawAdd(sum.target, new Uint8Array([0x08, 5, 0x12, 3, 0x61]));
+  assert.equal(error.code, Status.INTERNAL);
+  using client = sumClient(sum.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
+});
+
 Deno.test("calls beyond the per-connection stream limit wait for a free stream instead of failing", async () => {
   await using sum = await startSumServer({ options: { "grpc.max_concurrent_streams": 2 } });
   using client = sumClient(sum.target);

@@ -21,6 +21,7 @@ import { SendWindow } from "../deno/send_window.ts";
 import { overlapWrites } from "../deno/write_overlap.ts";
 import { directTransportOf, transportOf } from "../grpc_js/grpc_internals.ts";
 import type { CallContext, CallHooks, ServiceImplementation } from "./handler.ts";
+import { wellFramed } from "../wire/protobuf_wire.ts";
 import type { LoadedService, Methods, Source } from "../wire/service.ts";
 import { type GrpcCall, ServerCall, type UnaryCallback } from "./server_call.ts";
 import { Status } from "../status.ts";
@@ -167,14 +168,24 @@ export function grpcImplementation<M extends Methods>(
 }
 
 /**
- * The service's definition with streaming responses passed through as bytes:
- * they are serialized before they are written, so their size can be counted.
+ * The service's definition as lib/ serves it: requests that are not well
+ * framed protobuf refused before they are decoded (see `wellFramed`), and
+ * streaming responses passed through as bytes: they are serialized before
+ * they are written, so their size can be counted.
  */
 export function preserialized<M extends Methods>(service: LoadedService<M>): ServiceDefinition {
   return Object.fromEntries(
-    Object.entries(service.definition as ServiceDefinition).map(([name, method]) => [
-      name,
-      method.responseStream ? { ...method, responseSerialize: (bytes: Buffer) => bytes } : method,
-    ]),
+    Object.entries(service.definition as ServiceDefinition).map(([name, method]) => {
+      const requestDeserialize = (bytes: Buffer) => {
+        if (!wellFramed(bytes)) {
+          throw new Error("the request is not a well-framed protobuf message");
+        }
+        return method.requestDeserialize(bytes);
+      };
+      const responseSerialize = method.responseStream
+        ? (bytes: Buffer) => bytes
+        : method.responseSerialize;
+      return [name, { ...method, requestDeserialize, responseSerialize }];
+    }),
   );
 }

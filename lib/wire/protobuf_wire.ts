@@ -22,7 +22,7 @@ const decoder = new TextDecoder();
 function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
   let value = 0, shift = 0, byte: number;
   do {
-    if (at >= bytes.length) throw new Error("truncated varint in a file descriptor");
+    if (at >= bytes.length) throw new Error("truncated varint");
     byte = bytes[at++];
     // Lengths, tags and the small enums read here fit well within 2^53.
     value += (byte & 0x7f) * 2 ** shift;
@@ -41,6 +41,53 @@ function varint(value: number): number[] {
   return bytes;
 }
 
+/** How many bytes a field of `wireType` holds after its tag, from `at`; -1 for a wire type it cannot have. */
+function fieldEnd(bytes: Uint8Array, wireType: number, at: number): number {
+  switch (wireType) {
+    case 0:
+      return readVarint(bytes, at)[1];
+    case 1:
+      return at + 8;
+    case 2: {
+      const [length, start] = readVarint(bytes, at);
+      return start + length;
+    }
+    case 5:
+      return at + 4;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Whether `bytes` are well framed as a protobuf message at its top level:
+ * every tag and varint whole, every field within the message. protobufjs
+ * decodes a string whose length runs past the message as the bytes that are
+ * there; such a message is refused instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wellFramed } from "./protobuf_wire.ts";
+ * assert.equal(wellFramed(new Uint8Array([0x08, 5, 0x12, 1, 0x61])), true);
+ * assert.equal(wellFramed(new Uint8Array([0x08, 5, 0x12, 3, 0x61])), false);
+ * ```
+ */
+export function wellFramed(bytes: Uint8Array): boolean {
+  let at = 0;
+  try {
+    while (at < bytes.length) {
+      let tag: number;
+      [tag, at] = readVarint(bytes, at);
+      at = fieldEnd(bytes, tag % 8, at);
+      if (at < 0 || at > bytes.length || tag < 8) return false;
+    }
+  } catch {
+    return false; // a varint cut short
+  }
+  return true;
+}
+
 /** A protobuf message as its fields, in order, for reading and changing a few of them. */
 export class Message {
   constructor(readonly fields: WireField[]) {}
@@ -52,25 +99,11 @@ export class Message {
       let tag: number, start: number, length: number;
       [tag, at] = readVarint(bytes, at);
       const wireType = tag % 8;
-      start = at;
-      switch (wireType) {
-        case 0:
-          [, at] = readVarint(bytes, at);
-          length = at - start;
-          break;
-        case 1:
-          length = 8;
-          break;
-        case 2:
-          [length, start] = readVarint(bytes, at);
-          break;
-        case 5:
-          length = 4;
-          break;
-        default:
-          throw new Error(`unexpected wire type ${wireType} in a file descriptor`);
-      }
-      if (start + length > bytes.length) throw new Error("truncated file descriptor");
+      const end = fieldEnd(bytes, wireType, at);
+      if (end < 0) throw new Error(`unexpected wire type ${wireType} in a file descriptor`);
+      if (end > bytes.length) throw new Error("truncated file descriptor");
+      start = wireType === 2 ? readVarint(bytes, at)[1] : at;
+      length = end - start;
       fields.push({
         number: Math.floor(tag / 8),
         wireType,
