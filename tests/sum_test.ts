@@ -296,3 +296,29 @@ Deno.test("a stream whose client_id changes, or that gives a seq without one, en
   assert.match(unkeyed.message, /seq 7 given without a client_id/);
   assert.equal(sum.total.value, 1);
 });
+
+Deno.test("deadlines beyond 2^31 ms (25 days and more) hold: a Watch with a 30-day or a 50-day deadline stays open", async () => {
+  await using sum = await startSumServer();
+  using client = sumClient(sum.target);
+  const DAY = 24 * 3_600_000;
+  for (const timeout of [30 * DAY, 2 ** 32 + 500]) {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const watching = (async () => {
+      for await (const { sum } of client.Watch({}, { timeout, signal: controller.signal })) {
+        seen.push(sum);
+      }
+    })();
+    const ended = watching.then(() => "ended", (error) => String(error));
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past what grpc-js would allow
+    await client.Add({ num: 1 });
+    const before = await Promise.race([
+      ended,
+      new Promise((r) => setTimeout(() => r("open"), 500)),
+    ]);
+    assert.equal(before, "open", `timeout ${timeout} ms`);
+    controller.abort();
+    assert.match(await ended, /CANCELLED/);
+    assert.equal(seen.at(-1), seen.length - 1 + seen[0], "it saw the new total");
+  }
+});

@@ -15,6 +15,7 @@ import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import { hostPort } from "../address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
+import { closeAtDeadline, takeLongDeadline } from "./long_deadlines.ts";
 import { applyCompressedFlagCheck } from "../grpc_js/compressed_flag.ts";
 import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
@@ -174,6 +175,14 @@ export class GrpcServer {
     wrapHttp2ServerCreation(this.#raw, (credentials, create) => {
       const tls = withTlsServerOptions(tlsServerCredentials(credentials), { handshakeTimeout });
       const http2Server = create(tls);
+      // Before grpc-js's own listener, which reads grpc-timeout.
+      http2Server.prependListener(
+        "stream",
+        (stream: ServerHttp2Stream, headers: Record<string, unknown>) => {
+          takeLongDeadline(stream, headers);
+          closeAtDeadline(stream);
+        },
+      );
       refuseUnauthorized(http2Server, credentials, (socket, reason) => {
         this.#options.onHandshakeFailure?.({ peer: peerOf(socket as PeerSocket), reason });
       });

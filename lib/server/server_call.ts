@@ -13,6 +13,7 @@ import { markReported } from "./call_reports.ts";
 import { GrpcError } from "../error.ts";
 import { type Transport, transportOf } from "../grpc_js/grpc_internals.ts";
 import type { CallContext, CallHooks, PeerCertificate } from "./handler.ts";
+import { at, longDeadlineOf } from "./long_deadlines.ts";
 import type { Inbox } from "../flow/inbox.ts";
 import { type Metadata, type MetadataInit, toMetadata } from "../metadata.ts";
 import { Status } from "../status.ts";
@@ -56,7 +57,7 @@ class Context implements CallContext {
     this.#state = state;
     this.method = call.getPath();
     this.metadata = call.metadata;
-    const deadline = call.getDeadline();
+    const deadline = longDeadlineOf(transportOf(call)) ?? call.getDeadline();
     this.deadline = Number.isFinite(Number(deadline)) ? new Date(deadline) : undefined;
   }
 
@@ -95,6 +96,8 @@ export class ServerCall {
   #requests: Inbox<unknown> | undefined;
   #trailer: Metadata | undefined;
   #ended = false;
+  /** Cancels the deadline lib keeps, for one too long for grpc-js's timer. */
+  #cancelDeadline: (() => void) | undefined;
 
   /**
    * `open` holds the server's unended calls. `callback` is grpc-js's, for
@@ -116,6 +119,12 @@ export class ServerCall {
     // 'cancelled' before this side has sent its status is a cancellation.
     call.on("cancelled", () => this.#cancelled());
     if (call.cancelled) this.#cancelled();
+    const long = longDeadlineOf(transportOf(call));
+    if (long !== undefined) {
+      this.#cancelDeadline = at(long, () => {
+        this.terminate(new GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+      });
+    }
   }
 
   /** Trailers to send with the status. */
@@ -173,6 +182,7 @@ export class ServerCall {
   markEnded(code: Status, details: string): boolean {
     if (this.#ended) return false;
     this.#ended = true;
+    this.#cancelDeadline?.();
     this.#open.delete(this);
     this.#report(code, details);
     return true;
