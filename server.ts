@@ -23,13 +23,23 @@ import { versionText } from "./cli/invocation.ts";
 import { serveSum } from "./sum/serve.ts";
 import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
+import { LogBudget } from "./cli/log_budget.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
 
-function callLogger(log: Logger) {
+/** Logs each call as it ends, at most `perSecond` a second; the rest are counted in one line. */
+function callLogger(log: Logger, perSecond: number) {
+  const budget = new LogBudget(perSecond, (skipped) => {
+    const byStatus = [...skipped].map(([status, count]) => `${status} ${count}`).join(", ");
+    log.log("warn", "calls not logged", {
+      count: [...skipped.values()].reduce((sum, count) => sum + count, 0),
+      by_status: byStatus,
+      limit_per_s: perSecond,
+    });
+  });
   return ({ method, peer, code, details, durationMs }: CallSummary) => {
     const level = SERVER_FAULTS.has(code) ? "error" : "info";
-    if (!log.enabled(level)) return;
+    if (!log.enabled(level) || !budget.take(statusName(code))) return;
     log.log(level, "call", {
       method,
       peer,
@@ -108,7 +118,7 @@ async function main(args: string[]): Promise<number> {
       onCallStart: log.enabled("debug")
         ? ({ method, peer }) => log.log("debug", "call started", { method, peer })
         : undefined,
-      onCallEnd: callLogger(log),
+      onCallEnd: callLogger(log, config.callLogRate),
       onHandshakeFailure: ({ peer, reason }) =>
         log.log("warn", "TLS handshake failed", { peer, reason }),
       onUnexpectedError: (error, method) =>

@@ -70,6 +70,8 @@ Options:
                               UNAVAILABLE, which clients retry (default: 5)
   --log-level LEVEL           debug, info, warn or error (default: info)
   --log-format FORMAT         text or json (default: text)
+  --call-log-rate N           log at most N calls a second; the rest are
+                              counted in one line a second (default: 1000)
   --version                   print the version
   -h, --help                  show this help`;
 }
@@ -92,6 +94,8 @@ export interface ServerConfig {
   options: ServerOptions;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Call log lines a second, at most. */
+  callLogRate: number;
 }
 
 const serverFlags = {
@@ -110,6 +114,7 @@ const serverFlags = {
   "max-connection-age-grace": { type: "string", default: "5" },
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "text" },
+  "call-log-rate": { type: "string", default: "1000" },
 } as const;
 
 const DAY = 86_400;
@@ -203,5 +208,10 @@ export function serverConfig(
     options,
     logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),
     logFormat: choiceFlag("--log-format", values["log-format"], ["text", "json"] as const),
+    callLogRate: numberFlag("--call-log-rate", values["call-log-rate"], {
+      min: 1,
+      max: 1_000_000,
+      integer: true,
+    }),
   };
 }

@@ -229,6 +229,36 @@ Deno.test("a message with the compressed flag set on a call that names no grpc-e
   assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
 });
 
+Deno.test("rapid reset: thousands of calls reset at once are logged at most --call-log-rate a second, the rest counted in one line", async () => {
+  await using server = await startServerProgram(["--store", "memory", "--call-log-rate", "50"]);
+  const session = http2.connect(`http://${server.target}`);
+  session.on("error", () => {});
+  await new Promise((resolve) => session.once("connect", resolve));
+  const started = performance.now();
+  const resets = 2_000;
+  for (let i = 0; i < resets && !session.destroyed; i++) {
+    const request = session.request({
+      ":method": "POST",
+      ":path": "/sum.SumService/SumServer",
+      "content-type": "application/grpc",
+    });
+    request.on("error", () => {});
+    request.close(http2.constants.NGHTTP2_CANCEL);
+    if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  session.destroy();
+  await server.stderr.waitFor(/ warn calls not logged count=\d+/);
+  const seconds = Math.ceil((performance.now() - started) / 1_000) + 1;
+  const calls = server.stderr.lines.filter((line) => / info call /.test(line)).length;
+  assert.ok(calls <= 50 * seconds, `${calls} call lines in about ${seconds} s`);
+  const counted = server.stderr.lines
+    .map((line) => Number(line.match(/ warn calls not logged count=(\d+)/)?.[1] ?? 0))
+    .reduce((sum, count) => sum + count, 0);
+  assert.ok(calls + counted <= resets, `${calls} + ${counted}`);
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 }, "the server still serves");
+});
+
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
   await using sum = await startSumServer();
   const session = http2.connect(`http://${sum.target}`);
