@@ -109,6 +109,7 @@ async function main(args: string[]): Promise<number> {
           reason,
         }),
       onStoreNotice: (message) => log.log("warn", message, { store: store.name }),
+      maxWatchers: config.maxWatchers,
       host,
       port: config.port,
       credentials,

@@ -8,7 +8,13 @@ import {
 import { clientName, recordKey } from "./ledger.ts";
 import type { ReplyMessage, RequestMessage, SumMethods } from "./api.ts";
 import { type SequenceKey, StoreFailure } from "./store.ts";
-import { type RunningTotal, SequenceRejected, TotalOutOfRange, TotalsMissed } from "./total.ts";
+import {
+  type RunningTotal,
+  SequenceRejected,
+  TooManyWatchers,
+  TotalOutOfRange,
+  TotalsMissed,
+} from "./total.ts";
 
 /** What the sum service works on. */
 export interface SumServiceOptions {
@@ -31,6 +37,9 @@ function statusOf(error: unknown): unknown {
     return new GrpcError(error.maybeApplied ? Status.UNKNOWN : Status.UNAVAILABLE, error.message);
   }
   if (error instanceof TotalsMissed) return new GrpcError(Status.ABORTED, error.message);
+  if (error instanceof TooManyWatchers) {
+    return new GrpcError(Status.RESOURCE_EXHAUSTED, error.message);
+  }
   if (error instanceof SequenceRejected) {
     return new GrpcError(Status.FAILED_PRECONDITION, error.message);
   }

@@ -15,6 +15,8 @@ export interface ServeSumOptions extends ListenOptions, GrpcServerOptions {
   onStoreAvailability?: (available: boolean, reason: string) => void;
   /** Told what the store's operator should know (a Redis without an append-only file). */
   onStoreNotice?: (message: string) => void;
+  /** `Watch` calls open at once, at most; default 1,000. */
+  maxWatchers?: number;
 }
 
 /** A running sum server. */
@@ -51,6 +53,7 @@ export async function serveSum(options: ServeSumOptions = {}): Promise<SumServer
       options.onStoreAvailability?.(available, reason);
     },
     notice: options.onStoreNotice,
+    maxWatchers: options.maxWatchers,
   });
   server.add(SumService, sumService({ total, draining: server.draining }));
   const health = addHealth(server, [SumService.name]);

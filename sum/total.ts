@@ -1,6 +1,9 @@
-import { Inbox, INT32_RANGE } from "../lib/mod.ts";
+import { INT32_RANGE } from "../lib/mod.ts";
 import { GroupCommit } from "./group_commit.ts";
 import type { Outcome, SequenceKey, StoreListener, TotalStore } from "./store.ts";
+import { TotalFeed, WATCH_BACKLOG } from "./total_feed.ts";
+
+export { WATCH_BACKLOG };
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
 export class TotalOutOfRange extends RangeError {
@@ -34,8 +37,25 @@ export class TotalsMissed extends Error {
   }
 }
 
-/** Totals a watcher may fall behind by before the oldest unsent ones are dropped. */
-export const WATCH_BACKLOG = 1024;
+/** Thrown for a watch past the server's limit on watchers. */
+export class TooManyWatchers extends Error {
+  constructor(limit: number) {
+    super(
+      `the server has ${limit} watchers, as many as it takes (--max-watchers); try again later`,
+    );
+    this.name = "TooManyWatchers";
+  }
+}
+
+/** Options of a {@linkcode RunningTotal}. */
+export interface RunningTotalOptions
+  extends Partial<Pick<StoreListener, "availability" | "notice">> {
+  /** Watchers at most at once; default {@linkcode DEFAULT_MAX_WATCHERS}. */
+  maxWatchers?: number;
+}
+
+/** Watchers a server takes at once unless told otherwise. */
+export const DEFAULT_MAX_WATCHERS = 1_000;
 
 /**
  * The running total, an int32, kept in a {@linkcode TotalStore} and shared by
@@ -56,23 +76,22 @@ export const WATCH_BACKLOG = 1024;
 export class RunningTotal {
   readonly store: TotalStore;
   readonly #commits: GroupCommit;
-  readonly #watchers = new Set<Inbox<number>>();
+  readonly #feed = new TotalFeed();
+  readonly #maxWatchers: number;
+  #watching = 0;
 
-  /** Takes the store over; `events` hears what the store reports besides totals. */
-  constructor(
-    store: TotalStore,
-    events: Partial<Pick<StoreListener, "availability" | "notice">> = {},
-  ) {
+  /** Takes the store over; `options` hears what the store reports besides totals. */
+  constructor(store: TotalStore, options: RunningTotalOptions = {}) {
     this.store = store;
     this.#commits = new GroupCommit(store);
+    this.#maxWatchers = options.maxWatchers ?? DEFAULT_MAX_WATCHERS;
     store.listen({
-      committed: (totals) => this.#committed(totals),
-      availability: (available, reason) => events.availability?.(available, reason),
-      notice: (message) => events.notice?.(message),
+      committed: (totals) => this.#feed.append(totals),
+      availability: (available, reason) => options.availability?.(available, reason),
+      notice: (message) => options.notice?.(message),
       gap: (message) => {
-        events.notice?.(message);
-        const missed = new TotalsMissed(message);
-        for (const watcher of this.#watchers) watcher.end(missed);
+        options.notice?.(message);
+        this.#feed.end(new TotalsMissed(message));
       },
     });
   }
@@ -84,7 +103,7 @@ export class RunningTotal {
 
   /** How many watchers are open. */
   get watchers(): number {
-    return this.#watchers.size;
+    return this.#watching;
   }
 
   /**
@@ -117,34 +136,30 @@ export class RunningTotal {
     );
   }
 
-  #committed(totals: readonly number[]): void {
-    for (const watcher of this.#watchers) {
-      for (const total of totals) {
-        watcher.push(total);
-      }
-    }
-  }
-
   /**
    * The current total, then each new one, until `signal` aborts. A watcher
    * more than {@linkcode WATCH_BACKLOG} totals behind loses the oldest unsent
-   * ones, so a slow watcher costs bounded memory and still ends up current.
-   * It ends with {@linkcode TotalsMissed} if the store lost totals before
-   * this server heard of them.
+   * ones, so a slow watcher costs bounded memory and still ends up current;
+   * one that does not read costs the writers nothing. It ends with
+   * {@linkcode TotalsMissed} if the store lost totals before this server
+   * heard of them; past `maxWatchers` it throws {@linkcode TooManyWatchers}.
    */
   async *watch(signal: AbortSignal): AsyncGenerator<number> {
-    await abortable(this.store.caughtUp(), signal);
-    const updates = new Inbox<number>({ capacity: WATCH_BACKLOG });
-    const stop = () => updates.end(signal.reason);
-    signal.addEventListener("abort", stop);
-    if (signal.aborted) stop();
-    updates.push(this.store.total);
-    this.#watchers.add(updates);
+    if (this.#watching >= this.#maxWatchers) throw new TooManyWatchers(this.#maxWatchers);
+    // Let go of at once when the call ends, not when its generator unwinds.
+    this.#watching++;
+    let counted = true;
+    const release = () => {
+      if (counted) this.#watching--;
+      counted = false;
+    };
+    signal.addEventListener("abort", release, { once: true });
     try {
-      yield* updates;
+      await abortable(this.store.caughtUp(), signal);
+      yield* this.#feed.follow(this.store.total, signal);
     } finally {
-      this.#watchers.delete(updates);
-      signal.removeEventListener("abort", stop);
+      signal.removeEventListener("abort", release);
+      release();
     }
   }
 }

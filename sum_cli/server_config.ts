@@ -60,6 +60,8 @@ Options:
                               (mutual TLS)
   --max-message-bytes N       largest request accepted (default: 4194304)
   --max-streams N             concurrent calls per connection (default: 100)
+  --max-watchers N            Watch calls open at once; more are refused with
+                              RESOURCE_EXHAUSTED (default: 1000)
   --keepalive SECONDS         ping idle connections this often (default: 60)
   --keepalive-timeout SECONDS drop a connection whose ping is not answered in
                               time (default: 20)
@@ -96,6 +98,8 @@ export interface ServerConfig {
   logFormat: LogFormat;
   /** Call log lines a second, at most. */
   callLogRate: number;
+  /** Watch calls open at once, at most. */
+  maxWatchers: number;
 }
 
 const serverFlags = {
@@ -108,6 +112,7 @@ const serverFlags = {
   "client-ca": { type: "string" },
   "max-message-bytes": { type: "string", default: String(4 * 1024 * 1024) },
   "max-streams": { type: "string", default: "100" },
+  "max-watchers": { type: "string", default: "1000" },
   keepalive: { type: "string", default: "60" },
   "keepalive-timeout": { type: "string", default: "20" },
   "max-connection-age": { type: "string", default: "0" },
@@ -208,6 +213,11 @@ export function serverConfig(
     options,
     logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),
     logFormat: choiceFlag("--log-format", values["log-format"], ["text", "json"] as const),
+    maxWatchers: numberFlag("--max-watchers", values["max-watchers"], {
+      min: 0,
+      max: 1_000_000,
+      integer: true,
+    }),
     callLogRate: numberFlag("--call-log-rate", values["call-log-rate"], {
       min: 1,
       max: 1_000_000,

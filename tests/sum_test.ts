@@ -117,6 +117,35 @@ Deno.test("a watcher that cancels is let go by the server", async () => {
   assert.equal(sum.total.watchers, 0);
 });
 
+Deno.test("watchers are capped: past --max-watchers a Watch is refused RESOURCE_EXHAUSTED, and once one ends another is taken", async () => {
+  const cancelled = Promise.withResolvers<void>();
+  await using sum = await startSumServer({
+    maxWatchers: 2,
+    onCallEnd: ({ code }) => code === Status.CANCELLED && cancelled.resolve(),
+  });
+  using client = sumClient(sum.target);
+  const controllers = [new AbortController(), new AbortController()];
+  const first = controllers.map((controller) => {
+    const watch = client.Watch({}, { signal: controller.signal })[Symbol.asyncIterator]();
+    return watch.next().then(() => watch);
+  });
+  const open = await Promise.all(first);
+  const refused = await rejection(collect(client.Watch({})));
+  assert.ok(isGrpcError(refused, Status.RESOURCE_EXHAUSTED), String(refused));
+  assert.match(
+    refused.details,
+    /^the server has 2 watchers, as many as it takes \(--max-watchers\)/,
+  );
+  controllers[0].abort();
+  await open[0].next().catch(() => {});
+  await cancelled.promise;
+  assert.equal(sum.total.watchers, 1);
+  const [{ sum: total }] = await collect(client.Watch({ current_only: true }));
+  assert.equal(total, 0);
+  controllers[1].abort();
+  await open[1].next().catch(() => {});
+});
+
 Deno.test("SumServer keeps the replies already sent and ends with OUT_OF_RANGE; the total is unchanged", async () => {
   await using sum = await startSumServer();
   using client = sumClient(sum.target);
