@@ -50,6 +50,22 @@ function callLogger(log: Logger, perSecond: number) {
   };
 }
 
+/** Logs connections refused over the limit: the first of each second, then a count. */
+function connectionRefusalLogger(log: Logger) {
+  const budget = new LogBudget(1, (skipped) =>
+    log.log("warn", "connections refused", {
+      count: skipped.get("refused"),
+      reason: "at the limit of open connections",
+    }));
+  return ({ peer, maxConnections }: { peer: string; maxConnections: number }) => {
+    if (!budget.take("refused")) return;
+    log.log("warn", "connection refused", {
+      peer,
+      reason: `${maxConnections} connections open, the limit (--max-connections)`,
+    });
+  };
+}
+
 /**
  * A terminal's Ctrl-C reaches the server twice under `deno task`: from the
  * terminal, and forwarded by `deno task` a moment later. A second SIGINT this
@@ -110,6 +126,7 @@ async function main(args: string[]): Promise<number> {
         }),
       onStoreNotice: (message) => log.log("warn", message, { store: store.name }),
       maxWatchers: config.maxWatchers,
+      maxConnections: config.maxConnections,
       host,
       port: config.port,
       credentials,
@@ -122,6 +139,7 @@ async function main(args: string[]): Promise<number> {
       onCallEnd: callLogger(log, config.callLogRate),
       onHandshakeFailure: ({ peer, reason }) =>
         log.log("warn", "TLS handshake failed", { peer, reason }),
+      onConnectionRefused: connectionRefusalLogger(log),
       onUnexpectedError: (error, method) =>
         log.log("error", "handler failed", { method, error: String(error) }),
     });

@@ -62,6 +62,10 @@ Options:
   --max-streams N             concurrent calls per connection (default: 100)
   --max-watchers N            Watch calls open at once; more are refused with
                               RESOURCE_EXHAUSTED (default: 1000)
+  --max-connections N         connections held at once; more are closed as
+                              soon as accepted (default: 921, for the usual
+                              ulimit -n of 1024; set it to nine tenths of a
+                              higher one)
   --keepalive SECONDS         ping idle connections this often (default: 60)
   --keepalive-timeout SECONDS drop a connection whose ping is not answered in
                               time (default: 20)
@@ -100,6 +104,8 @@ export interface ServerConfig {
   callLogRate: number;
   /** Watch calls open at once, at most. */
   maxWatchers: number;
+  /** Connections held at once, at most; undefined for lib's default. */
+  maxConnections?: number;
 }
 
 const serverFlags = {
@@ -113,6 +119,7 @@ const serverFlags = {
   "max-message-bytes": { type: "string", default: String(4 * 1024 * 1024) },
   "max-streams": { type: "string", default: "100" },
   "max-watchers": { type: "string", default: "1000" },
+  "max-connections": { type: "string" },
   keepalive: { type: "string", default: "60" },
   "keepalive-timeout": { type: "string", default: "20" },
   "max-connection-age": { type: "string", default: "0" },
@@ -213,6 +220,13 @@ export function serverConfig(
     options,
     logLevel: choiceFlag("--log-level", values["log-level"], LOG_LEVELS),
     logFormat: choiceFlag("--log-format", values["log-format"], ["text", "json"] as const),
+    maxConnections: values["max-connections"] === undefined
+      ? undefined
+      : numberFlag("--max-connections", values["max-connections"], {
+        min: 1,
+        max: 10_000_000,
+        integer: true,
+      }),
     maxWatchers: numberFlag("--max-watchers", values["max-watchers"], {
       min: 0,
       max: 1_000_000,

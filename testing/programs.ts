@@ -99,6 +99,8 @@ export interface StartOptions {
    * nothing of the suite's own is passed on.
    */
   env?: Record<string, string>;
+  /** Its limit on open files (`prlimit --nofile`); default the suite's own. */
+  openFileLimit?: number;
 }
 
 /**
@@ -121,8 +123,14 @@ export async function startProgram(
   args: string[],
   options: StartOptions = {},
 ): Promise<Program> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [...await argsFrom(task, options.cwd), ...args],
+  const deno = [Deno.execPath(), ...await argsFrom(task, options.cwd), ...args];
+  const limit = options.openFileLimit;
+  // prlimit executes the program in its own place: the process is the program.
+  const [command, ...commandArgs] = limit === undefined
+    ? deno
+    : ["prlimit", `--nofile=${limit}:${limit}`, ...deno];
+  const process = new Deno.Command(command, {
+    args: commandArgs,
     cwd: options.cwd ?? root,
     clearEnv: true,
     env: denoEnv(options.env),

@@ -11,6 +11,13 @@ import {
 } from "../lib/mod.ts";
 import { HEALTH_PROTO } from "../lib/server/health.ts";
 import { makeCertificates } from "./certs.ts";
+
+/** What `promise` resolves to, or "silent" if `ms` pass first. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"silent">((resolve) => timer = setTimeout(() => resolve("silent"), ms));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
 
 const ones = function* (count: number) {
@@ -257,6 +264,49 @@ Deno.test("rapid reset: thousands of calls reset at once are logged at most --ca
   assert.ok(calls + counted <= resets, `${calls} + ${counted}`);
   using client = sumClient(server.target);
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 }, "the server still serves");
+});
+
+Deno.test("under a limit of 256 open files, connections past --max-connections are closed at once and logged; the server never runs out of files, and once they go new clients are served", async () => {
+  await using server = await startProgram("server", [
+    "--port",
+    "0",
+    "--store",
+    "memory",
+    "--max-connections",
+    "192",
+  ], { openFileLimit: 256 });
+  await server.stdout.waitFor(/listening on \S+:\d+\n/);
+  const port = Number(server.stdout.text.match(/:(\d+)\n/)![1]);
+  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const held: Deno.Conn[] = [];
+  let refused = 0;
+  try {
+    // One at a time: each is held (the server answers with its SETTINGS) or closed.
+    for (let i = 0; i < 300; i++) {
+      const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+      await connection.write(preface).catch(() => {});
+      const answer = await within(5_000, connection.read(new Uint8Array(64)).catch(() => null));
+      assert.notEqual(
+        answer,
+        "silent",
+        `connection ${i + 1} (${held.length} held): the server neither answered nor closed it`,
+      );
+      if (answer === null) {
+        refused++;
+        connection.close();
+      } else {
+        held.push(connection);
+      }
+    }
+  } finally {
+    for (const connection of held) connection.close();
+  }
+  assert.deepEqual({ held: held.length, refused }, { held: 192, refused: 108 });
+  await server.stderr.waitFor(
+    / warn connection refused peer=127\.0\.0\.1:\d+ reason="\d+ connections open/,
+  );
+  using client = sumClient(`127.0.0.1:${port}`);
+  assert.deepEqual(await client.Add({ num: 1 }, { timeout: 10_000 }), { sum: 1 });
 });
 
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {

@@ -12,10 +12,17 @@ import {
   type ServiceDefinition as GrpcServiceDefinition,
 } from "@grpc/grpc-js";
 import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
+import type { Socket } from "node:net";
 import { hostPort } from "../address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
 import { closeAtDeadline, takeLongDeadline } from "./long_deadlines.ts";
+import {
+  admitConnections,
+  connectionLimit,
+  openFileLimit,
+  USUAL_OPEN_FILE_LIMIT,
+} from "./open_files.ts";
 import { applyCompressedFlagCheck } from "../grpc_js/compressed_flag.ts";
 import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
@@ -71,6 +78,16 @@ export interface GrpcServerOptions extends CallHooks {
    * certificate), with its address and the reason.
    */
   onHandshakeFailure?: (failure: { peer: string; reason: string }) => void;
+  /**
+   * Connections held at once, at most; one more is closed as soon as it is
+   * accepted, so that accepting never fails for want of a file (Deno 2.8.3's
+   * `node:net` then stops accepting for good; `open_files.ts`). Default: nine
+   * tenths of the open-file limit (`ulimit -n`) where the process may read it
+   * (`--allow-all`), else of the usual 1,024: 921.
+   */
+  maxConnections?: number;
+  /** Called when a connection over `maxConnections` is closed, with its address. */
+  onConnectionRefused?: (refused: { peer: string; maxConnections: number }) => void;
 }
 
 /** Where a {@linkcode GrpcServer} listens. */
@@ -160,12 +177,17 @@ export class GrpcServer {
   readonly #open = new Set<ServerCall>();
   /** The HTTP/2 servers whose sessions are limited already. */
   readonly #watched = new WeakSet<object>();
+  readonly #maxConnections: number;
+  /** Connections held now, on every address. */
+  #connections = 0;
 
   /** A server with no services yet, not listening. */
   constructor(options: GrpcServerOptions = {}) {
     applyDenoPatches();
     applyCompressedFlagCheck();
     this.#options = options;
+    this.#maxConnections = options.maxConnections ??
+      connectionLimit(openFileLimit() ?? USUAL_OPEN_FILE_LIMIT);
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
     );
@@ -238,6 +260,7 @@ export class GrpcServer {
     for (const http2Server of http2ServersOf(this.#raw)) {
       if (this.#watched.has(http2Server)) continue;
       this.#watched.add(http2Server);
+      admitConnections(http2Server, (socket) => this.#admit(socket as PeerSocket & Socket));
       if (onCallEnd) {
         http2Server.on(
           "stream",
@@ -254,6 +277,18 @@ export class GrpcServer {
       });
     }
     return bound;
+  }
+
+  /** Whether to hold `socket`'s connection: not if the server holds as many as it may. */
+  #admit(socket: PeerSocket & Socket): boolean {
+    const max = this.#maxConnections;
+    if (this.#connections >= max) {
+      this.#options.onConnectionRefused?.({ peer: peerOf(socket), maxConnections: max });
+      return false;
+    }
+    this.#connections++;
+    socket.once("close", () => this.#connections--);
+    return true;
   }
 
   /** Ends the calls open on `session` with UNAVAILABLE; resolves once their statuses are out. */
