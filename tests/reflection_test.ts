@@ -136,3 +136,25 @@ pythonTest(
     }
   },
 );
+
+pythonTest(
+  "reflection: a client that never reads its answers cannot make the server hold them: it stops reading its requests",
+  async () => {
+    await using server = await startServerProgram(["--store", "memory"]);
+    await using client = new PythonProgram("python/unread_reflection.py", [
+      server.target,
+      "100000",
+    ]);
+    await client.waitFor(/sent 1000\n/);
+    // Served raw, every request is read and answered into memory: all are sent
+    // in a few seconds. Bounded, the server stops reading within a few thousand.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const sent = await Promise.race([
+      client.waitFor(/all sent\n/).then(() => 100_000),
+      new Promise<number>((resolve) =>
+        timer = setTimeout(() => resolve(Number(client.stdout.match(/sent (\d+)\n$/)?.[1])), 5_000)
+      ),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(sent < 20_000, `the client sent ${sent} requests without reading an answer`);
+  },
+);

@@ -6,11 +6,13 @@
  */
 import { Buffer } from "node:buffer";
 import type { Server } from "@grpc/grpc-js";
+import { EventEmitter } from "node:events";
 import { ReflectionService } from "@grpc/reflection";
 import { fileURLToPath } from "node:url";
 import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
 import { protocDescriptors } from "../wire/descriptors.ts";
-import type { LoaderOptions } from "../grpc_js/grpc_types.ts";
+import type { LoaderOptions, ServiceDefinition } from "../grpc_js/grpc_types.ts";
+import { bidiStreaming } from "../wire/service.ts";
 import type { GrpcServer } from "./server.ts";
 
 /**
@@ -46,9 +48,45 @@ export function addReflection(
 ): void {
   const paths = protoFiles.map((file) => file instanceof URL ? fileURLToPath(file) : file);
   const definition = loadSync(paths, { keepCase: true, ...loaderOptions });
-  new ReflectionService(withProtocDescriptors(definition)).addToServer(
-    server.raw as Pick<Server, "addService">,
-  );
+  const reflection = new ReflectionService(withProtocDescriptors(definition));
+  // @grpc/reflection writes each response as its request arrives, whether or
+  // not the client reads them: served raw, a client that never reads grew the
+  // server by gigabytes. Its services are served by lib instead, each request
+  // answered as lib takes the response, within lib's bound on unsent bytes.
+  reflection.addToServer({
+    addService: (service: ServiceDefinition, implementation: Record<string, unknown>) => {
+      const answer = implementation.ServerReflectionInfo as RawReflectionHandler;
+      const name = Object.values(service)[0].path.split("/")[1];
+      server.add(
+        { name, methods: { ServerReflectionInfo: bidiStreaming() }, definition: service },
+        {
+          ServerReflectionInfo: (requests) => answered(requests, answer),
+        },
+      );
+    },
+  } as unknown as Pick<Server, "addService">);
+}
+
+/** @grpc/reflection's handler: it answers each `data` of `stream` with a `write`. */
+type RawReflectionHandler = (
+  stream: EventEmitter & { write(m: unknown): boolean; end(): void },
+) => void;
+
+/** The responses of `handler` to `requests`, one request at a time. */
+async function* answered(
+  requests: AsyncIterable<unknown>,
+  handler: RawReflectionHandler,
+): AsyncGenerator<unknown> {
+  const responses: unknown[] = [];
+  const stream = Object.assign(new EventEmitter(), {
+    write: (response: unknown) => responses.push(response) > 0,
+    end: () => {},
+  });
+  handler(stream);
+  for await (const request of requests) {
+    stream.emit("data", request);
+    yield* responses.splice(0);
+  }
 }
 
 type Described = { fileDescriptorProtos?: Buffer[] };
