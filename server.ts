@@ -109,7 +109,10 @@ async function main(args: string[]): Promise<number> {
   }
   let store;
   try {
-    store = await openStore(config.store, { clientExpiryMs: config.clientExpiryMs });
+    store = await openStore(config.store, {
+      clientExpiryMs: config.clientExpiryMs,
+      maxClients: config.maxClients,
+    });
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error;
     console.error(`error: ${error.message}`);

@@ -11,6 +11,7 @@ import { type SequenceKey, StoreFailure } from "./store.ts";
 import {
   type RunningTotal,
   SequenceRejected,
+  TooManyClients,
   TooManyWatchers,
   TotalOutOfRange,
   TotalsMissed,
@@ -37,7 +38,7 @@ function statusOf(error: unknown): unknown {
     return new GrpcError(error.maybeApplied ? Status.UNKNOWN : Status.UNAVAILABLE, error.message);
   }
   if (error instanceof TotalsMissed) return new GrpcError(Status.ABORTED, error.message);
-  if (error instanceof TooManyWatchers) {
+  if (error instanceof TooManyWatchers || error instanceof TooManyClients) {
     return new GrpcError(Status.RESOURCE_EXHAUSTED, error.message);
   }
   if (error instanceof SequenceRejected) {

@@ -15,6 +15,9 @@ export const CLIENT_WINDOW = 4096;
 /** How long a client's record is kept after its last number, unless told otherwise: one hour. */
 export const DEFAULT_CLIENT_EXPIRY_MS = 3_600_000;
 
+/** Clients a store keeps records of at once, unless told otherwise. */
+export const DEFAULT_MAX_CLIENTS = 100_000;
+
 /** A number's place in its client's sequence. */
 export interface SequenceKey {
   readonly client: string;
@@ -66,6 +69,8 @@ export interface LedgerReader {
   last(client: string): number | undefined;
   /** The total `seq` of `client` got, if still kept. */
   totalAt(client: string, seq: number): number | undefined;
+  /** How many clients it keeps records of now. */
+  clients(): number;
 }
 
 /** What a commit adds to one client's record. */
@@ -84,8 +89,8 @@ export type Placement =
   | { readonly duplicate: number }
   /** Next in its client's sequence: apply it. */
   | { readonly next: true }
-  /** Neither: why it can be neither applied nor answered. */
-  | { readonly rejected: string };
+  /** Neither: why it can be neither applied nor answered; `full` when records are at their limit. */
+  | { readonly rejected: string; readonly full?: true };
 
 /**
  * The client records of one commit, read through to the store's and
@@ -102,13 +107,26 @@ export class CommitLedger {
   readonly #stored = new Map<string, number | undefined>();
 
   readonly #inMemory: boolean;
+  readonly #maxClients: number;
+  /** Records this commit started, beside the store's. */
+  #started = 0;
 
-  /** `inMemory`: the store's records do not outlive the server, as messages then say. */
-  constructor(store: LedgerReader, window: number, expiryMs: number, { inMemory = false } = {}) {
+  /**
+   * `inMemory`: the store's records do not outlive the server, as messages
+   * then say. `maxClients`: records kept at most; a new client past it is
+   * refused.
+   */
+  constructor(
+    store: LedgerReader,
+    window: number,
+    expiryMs: number,
+    { inMemory = false, maxClients = DEFAULT_MAX_CLIENTS } = {},
+  ) {
     this.#store = store;
     this.#window = window;
     this.#expiryMs = expiryMs;
     this.#inMemory = inMemory;
+    this.#maxClients = maxClients;
   }
 
   /** Where `key` stands in its client's sequence. */
@@ -117,9 +135,13 @@ export class CommitLedger {
     const record = this.records.get(client);
     const last = record ? record.last : this.#storedLast(client);
     if (last === undefined) {
-      return startsRecord(key)
-        ? { next: true }
-        : { rejected: noRecord(key, this.#expiryMs, { inMemory: this.#inMemory }) };
+      if (!startsRecord(key)) {
+        return { rejected: noRecord(key, this.#expiryMs, { inMemory: this.#inMemory }) };
+      }
+      if (this.#store.clients() + this.#started >= this.#maxClients) {
+        return { rejected: tooManyClients(this.#maxClients, this.#expiryMs), full: true };
+      }
+      return { next: true };
     }
     if (seq === last + 1) return { next: true };
     if (seq > last) return { rejected: outOfOrder({ client, seq }, last) };
@@ -133,6 +155,7 @@ export class CommitLedger {
     let record = this.records.get(client);
     if (!record) {
       record = { fresh: this.#storedLast(client) === undefined, last: seq, totals: [] };
+      if (record.fresh) this.#started++;
       this.records.set(client, record);
     }
     record.last = seq;
@@ -175,6 +198,13 @@ export function noRecord(
     clientName(client)
   }: the server has no record of this client (never ` +
     `seen, or ${lost}), so ${unknown}; not applied`;
+}
+
+/** Why a new client's number is refused while the store keeps as many records as it may. */
+export function tooManyClients(max: number, expiryMs: number): string {
+  return `the server keeps the records of ${max} clients, as many as it may (--max-clients), ` +
+    `each until ${seconds(expiryMs)} after its last number: a new client is taken once some ` +
+    "expire; not applied";
 }
 
 /** Why a number that skips some of its client's sequence is rejected. */
@@ -237,6 +267,12 @@ export class MemoryLedger implements LedgerReader {
 
   /** Clients with a record. */
   get size(): number {
+    return this.#clients.size;
+  }
+
+  clients(now = Date.now()): number {
+    // Asked as new clients come: those expired since the last sweep go first.
+    if (now - this.#swept >= 1_000) this.#sweep(now);
     return this.#clients.size;
   }
 

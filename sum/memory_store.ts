@@ -1,4 +1,10 @@
-import { CLIENT_WINDOW, CommitLedger, DEFAULT_CLIENT_EXPIRY_MS, MemoryLedger } from "./ledger.ts";
+import {
+  CLIENT_WINDOW,
+  CommitLedger,
+  DEFAULT_CLIENT_EXPIRY_MS,
+  DEFAULT_MAX_CLIENTS,
+  MemoryLedger,
+} from "./ledger.ts";
 import { LocalStore } from "./local_store.ts";
 import {
   applyChanges,
@@ -30,13 +36,18 @@ export class MemoryStore extends LocalStore implements TotalStore {
   readonly available = true;
   #total = 0;
   readonly #clientExpiryMs: number;
+  readonly #maxClients: number;
   /** What each client's numbers got, for exactly-once. */
   readonly clients: MemoryLedger;
 
   /** `clientExpiryMs`: how long a client's record is kept after its last number (default 1 h). */
-  constructor({ clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS }: StoreOptions = {}) {
+  constructor(
+    { clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS, maxClients = DEFAULT_MAX_CLIENTS }: StoreOptions =
+      {},
+  ) {
     super();
     this.#clientExpiryMs = clientExpiryMs;
+    this.#maxClients = maxClients;
     this.clients = new MemoryLedger(CLIENT_WINDOW, clientExpiryMs);
   }
 
@@ -46,7 +57,10 @@ export class MemoryStore extends LocalStore implements TotalStore {
 
   commit(changes: readonly Change[]): Outcome[] {
     const ledger = changes.some((change) => change.key)
-      ? new CommitLedger(this.clients, CLIENT_WINDOW, this.#clientExpiryMs, { inMemory: true })
+      ? new CommitLedger(this.clients, CLIENT_WINDOW, this.#clientExpiryMs, {
+        inMemory: true,
+        maxClients: this.#maxClients,
+      })
       : undefined;
     const { total, outcomes, applied } = applyChanges(this.#total, changes, ledger);
     this.#total = total;

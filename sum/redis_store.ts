@@ -14,7 +14,15 @@ import {
   type StoreOptions,
   type TotalStore,
 } from "./store.ts";
-import { CLIENT_WINDOW, DEFAULT_CLIENT_EXPIRY_MS, noRecord, outOfOrder, tooOld } from "./ledger.ts";
+import {
+  CLIENT_WINDOW,
+  DEFAULT_CLIENT_EXPIRY_MS,
+  DEFAULT_MAX_CLIENTS,
+  noRecord,
+  outOfOrder,
+  tooManyClients,
+  tooOld,
+} from "./ledger.ts";
 
 /** Options of {@linkcode RedisStore}. */
 export interface RedisStoreOptions extends StoreOptions {
@@ -48,16 +56,17 @@ const TAIL_BLOCK_MS = 1_000;
 /**
  * The checked add, run inside Redis so that no two servers can both pass a
  * check only one should. ARGV: the stream's length, the client window, the
- * client expiry in ms, then per change its amount, its chain (0 for none), its
- * client ('' for none), its seq, its confirmed seq and 1 for a resend (else
- * 0). Mirrors `applyChanges` in `store.ts` and `CommitLedger` in
+ * client expiry in ms, the most clients, then per change its amount, its
+ * chain (0 for none), its client ('' for none), its seq, its confirmed seq
+ * and 1 for a resend (else 0). Mirrors `applyChanges` in `store.ts` and `CommitLedger` in
  * `ledger.ts`: each client's record is a hash (its `last`
  * seq, and seq → total for the window) that expires when idle. The totals it
  * made go to the stream as one entry, which every replica tails. Replies per
  * change: a kind and a number: 1 and the total after it (or, for a resend,
  * the total it got then), 0 and the total that refused it, 2 (skipped) and the
  * total, or for a rejected resend 3 (no record), 4 (out of order) or 5 (too
- * old) and the client's last seq.
+ * old) and the client's last seq, or 6 and the limit for a new client past
+ * `maxClients` (ARGV[4]; records counted in a sorted set, by last seen).
  *
  * Redis does not undo a script's writes when it fails, so every key and value
  * it reads is checked before its first write: a key of another type (an
@@ -84,12 +93,24 @@ local function int32(value, what) return integer(value, what, -2147483648, 21474
 expect(KEYS[1], 'string')
 expect(KEYS[2], 'stream')
 expect(KEYS[3], 'string')
+expect(KEYS[5], 'zset')
 local stored = redis.call('GET', KEYS[1])
 local total = stored and int32(stored, KEYS[1]) or 0
 local commits = redis.call('GET', KEYS[3])
 if commits then integer(commits, KEYS[3], 0, 2 ^ 53) end
-local window, expiry = tonumber(ARGV[2]), ARGV[3]
+local window, expiry, max_clients = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 local out, applied, refused, clients, order = {}, {}, {}, {}, {}
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+-- Clients with a record, by when last seen: counted only as new ones come.
+local known, started = nil, 0
+local function room()
+  if known == nil then
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(expiry))
+    known = redis.call('ZCARD', KEYS[5])
+  end
+  return known + started < max_clients
+end
 local function record(client)
   local c = clients[client]
   if not c then
@@ -102,7 +123,7 @@ local function record(client)
   end
   return c
 end
-for i = 4, #ARGV, 6 do
+for i = 5, #ARGV, 6 do
   local amount, chain, client, seq = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   local starts = ARGV[i + 5] == '0' and tonumber(ARGV[i + 4]) == seq - 1
   local kind, value, c = nil, nil, nil
@@ -111,7 +132,11 @@ for i = 4, #ARGV, 6 do
   elseif client ~= '' then
     c = record(client)
     if c.last == nil then
-      if not starts then kind, value = 3, 0 end
+      if not starts then
+        kind, value = 3, 0
+      elseif c.from == nil and not room() then
+        kind, value = 6, max_clients
+      end
     elseif seq > c.last + 1 then
       kind, value = 4, c.last
     elseif seq <= c.last then
@@ -135,6 +160,7 @@ for i = 4, #ARGV, 6 do
         if c.from == nil then
           c.from = seq
           order[#order + 1] = client
+          if c.fresh then started = started + 1 end
         end
         c.totals[seq] = total
         c.last = seq
@@ -165,6 +191,7 @@ if #applied > 0 then
       redis.call('HDEL', key, unpack(old, s, math.min(s + 999, #old)))
     end
     redis.call('PEXPIRE', key, expiry)
+    redis.call('ZADD', KEYS[5], now, client)
   end
 end
 return out`;
@@ -202,8 +229,15 @@ function idAfter(a: string, b: string): boolean {
 export class RedisStore implements TotalStore {
   readonly groupCommit = true;
   readonly name: string;
-  readonly #keys: [total: string, stream: string, commits: string, clients: string];
+  readonly #keys: [
+    total: string,
+    stream: string,
+    commits: string,
+    clientPrefix: string,
+    clients: string,
+  ];
   readonly #clientExpiryMs: number;
+  readonly #maxClients: number;
   readonly #commands: Client;
   readonly #tail: Client;
   #listener = NO_LISTENER;
@@ -235,8 +269,15 @@ export class RedisStore implements TotalStore {
     this.name = url.replace(/\/\/[^/@]*@/, "//") +
       (prefix === "sum:" ? "" : `?prefix=${encodeURIComponent(prefix)}`);
     // The fourth is the prefix of each client's record (a key per client).
-    this.#keys = [`${prefix}total`, `${prefix}totals`, `${prefix}commits`, `${prefix}client:`];
+    this.#keys = [
+      `${prefix}total`,
+      `${prefix}totals`,
+      `${prefix}commits`,
+      `${prefix}client:`,
+      `${prefix}clients`,
+    ];
     this.#clientExpiryMs = options.clientExpiryMs ?? DEFAULT_CLIENT_EXPIRY_MS;
+    this.#maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     const parsed = new URL(url);
     parsed.search = "";
     const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
@@ -300,7 +341,12 @@ export class RedisStore implements TotalStore {
 
   async commit(changes: readonly Change[]): Promise<Outcome[]> {
     if (!this.#available) throw this.#unreachable(undefined, "; not applied");
-    const args = [String(STREAM_LENGTH), String(CLIENT_WINDOW), String(this.#clientExpiryMs)];
+    const args = [
+      String(STREAM_LENGTH),
+      String(CLIENT_WINDOW),
+      String(this.#clientExpiryMs),
+      String(this.#maxClients),
+    ];
     for (const { amount, chain = 0, key } of changesByValue(changes)) {
       args.push(
         String(amount),
@@ -343,6 +389,8 @@ export class RedisStore implements TotalStore {
         return { rejected: noRecord(key!, this.#clientExpiryMs) };
       case 4:
         return { rejected: outOfOrder(key!, value) };
+      case 6:
+        return { rejected: tooManyClients(value, this.#clientExpiryMs), full: true };
       default:
         return { rejected: tooOld(key!, value, CLIENT_WINDOW) };
     }

@@ -6,6 +6,7 @@ import {
   type ClientRecord,
   CommitLedger,
   DEFAULT_CLIENT_EXPIRY_MS,
+  DEFAULT_MAX_CLIENTS,
   type LedgerReader,
 } from "./ledger.ts";
 import {
@@ -36,6 +37,8 @@ export interface SqliteFileOptions {
   synchronous: SqliteSync;
   /** How long a client's record is kept after its last number; default one hour. */
   clientExpiryMs?: number;
+  /** Clients it keeps records of at once, at most; default 100,000. */
+  maxClients?: number;
 }
 
 // The total's row is made with its table, never again: a file whose row is
@@ -103,17 +106,21 @@ export class SqliteFile {
   readonly #clients: SqliteClients;
   #total: number;
 
-  private constructor(db: DatabaseSync, clientExpiryMs: number) {
+  private constructor(db: DatabaseSync, clientExpiryMs: number, maxClients: number) {
     this.#db = db;
     this.#update = db.prepare("UPDATE total SET value = ? WHERE id = 1");
-    this.#clients = new SqliteClients(db, clientExpiryMs);
+    this.#clients = new SqliteClients(db, clientExpiryMs, maxClients);
     this.#total = storedTotal(db);
   }
 
   /** Opens (creating if need be) the file at `path`; throws a one-line `StoreOpenError`. */
   static open(
     path: string,
-    { synchronous, clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS }: SqliteFileOptions,
+    {
+      synchronous,
+      clientExpiryMs = DEFAULT_CLIENT_EXPIRY_MS,
+      maxClients = DEFAULT_MAX_CLIENTS,
+    }: SqliteFileOptions,
   ): SqliteFile {
     let db: DatabaseSync | undefined;
     try {
@@ -130,7 +137,7 @@ export class SqliteFile {
       if (!made) db.exec(NEW_TOTAL);
       db.exec(SCHEMA);
       db.exec("COMMIT");
-      return new SqliteFile(db, clientExpiryMs);
+      return new SqliteFile(db, clientExpiryMs, maxClients);
     } catch (error) {
       try {
         db?.close();
@@ -187,10 +194,15 @@ class SqliteClients implements LedgerReader {
   readonly #forget: StatementSync;
   readonly #expire: StatementSync;
   readonly #expireApplied: StatementSync;
+  readonly #maxClients: number;
+  /** Rows of `clients`, kept as they are written and expired. */
+  #count: number;
   #swept = 0;
 
-  constructor(db: DatabaseSync, expiryMs: number) {
+  constructor(db: DatabaseSync, expiryMs: number, maxClients: number) {
     this.#expiryMs = expiryMs;
+    this.#maxClients = maxClients;
+    this.#count = Number(db.prepare("SELECT count(*) AS n FROM clients").get()?.n ?? 0);
     this.#read = db.prepare("SELECT last_seq, seen FROM clients WHERE id = ?");
     this.#totalAt = db.prepare("SELECT total FROM applied WHERE client = ? AND seq = ?");
     this.#upsert = db.prepare(
@@ -209,7 +221,15 @@ class SqliteClients implements LedgerReader {
   }
 
   ledger(): CommitLedger {
-    return new CommitLedger(this, CLIENT_WINDOW, this.#expiryMs);
+    return new CommitLedger(this, CLIENT_WINDOW, this.#expiryMs, { maxClients: this.#maxClients });
+  }
+
+  clients(): number {
+    // At the limit, those expired since the last sweep go first (at most
+    // once a second: outside a commit, each DELETE waits for the disk).
+    const now = Date.now();
+    if (this.#count >= this.#maxClients && now - this.#swept >= 1_000) this.#sweep(now);
+    return this.#count;
   }
 
   last(client: string): number | undefined {
@@ -238,16 +258,22 @@ class SqliteClients implements LedgerReader {
   write(records: ReadonlyMap<string, ClientRecord>): void {
     const now = Date.now();
     for (const [client, { fresh, last, totals }] of records) {
-      if (fresh) this.#forget.run(client);
+      if (fresh) {
+        this.#forget.run(client);
+        if (!this.#read.get(client)) this.#count++;
+      }
       this.#upsert.run(client, last, now);
       for (const [seq, total] of totals) this.#insert.run(client, seq, total);
       if (last > CLIENT_WINDOW) this.#trim.run(client, last - CLIENT_WINDOW);
     }
-    if (now - this.#swept >= this.#expiryMs / 10) {
-      this.#swept = now;
-      this.#expireApplied.run(now - this.#expiryMs);
-      this.#expire.run(now - this.#expiryMs);
-    }
+    if (now - this.#swept >= this.#expiryMs / 10) this.#sweep(now);
+  }
+
+  /** Forgets the clients idle longer than the expiry (inside a transaction, or as one). */
+  #sweep(now: number): void {
+    this.#swept = now;
+    this.#expireApplied.run(now - this.#expiryMs);
+    this.#count -= Number(this.#expire.run(now - this.#expiryMs).changes);
   }
 }
 

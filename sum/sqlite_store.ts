@@ -95,6 +95,7 @@ export class SqliteStore extends LocalStore implements TotalStore {
       options: {
         synchronous,
         clientExpiryMs: options.clientExpiryMs,
+        maxClients: options.maxClients,
       },
     });
     if (reply.kind === "opened") {

@@ -43,7 +43,7 @@ export type Outcome =
    * A keyed change the store can neither apply nor answer: too old for its
    * client's window, out of order, or of a client it has no record of.
    */
-  | { readonly rejected: string };
+  | { readonly rejected: string; readonly full?: true };
 
 /** Hears of every total committed, in commit order, and of the store going away and back. */
 export interface StoreListener {
@@ -195,7 +195,7 @@ export function applyChanges(
     }
     const next = total + amount;
     if (placement && "rejected" in placement) {
-      outcomes[i] = { rejected: placement.rejected };
+      outcomes[i] = placement;
     } else if (isInt32(next)) {
       total = next;
       applied.push(next);
@@ -217,6 +217,8 @@ export interface StoreOptions {
    * after its last number. Default one hour.
    */
   clientExpiryMs?: number;
+  /** Clients it keeps records of at once, at most; default 100,000. */
+  maxClients?: number;
 }
 
 /** A listener that hears nothing, until a real one is set. */

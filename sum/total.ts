@@ -29,6 +29,14 @@ export class SequenceRejected extends Error {
   }
 }
 
+/** Thrown for a new client's number while the store keeps as many client records as it may. */
+export class TooManyClients extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TooManyClients";
+  }
+}
+
 /** Ends the watchers of a server that lost totals of other servers: they cannot be told each total. */
 export class TotalsMissed extends Error {
   constructor(message: string) {
@@ -186,6 +194,10 @@ function settle(
 function totalOf(outcome: Outcome, refusal: (before: number) => string): number {
   if ("total" in outcome) return outcome.total;
   if ("refused" in outcome) throw new TotalOutOfRange(refusal(outcome.refused));
-  if ("rejected" in outcome) throw new SequenceRejected(outcome.rejected);
+  if ("rejected" in outcome) {
+    throw outcome.full
+      ? new TooManyClients(outcome.rejected)
+      : new SequenceRejected(outcome.rejected);
+  }
   throw new ChangeSkipped();
 }

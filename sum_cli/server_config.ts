@@ -49,6 +49,9 @@ Options:
                               after its last one, so that a number resent
                               within that time is not applied twice
                               (default: 3600)
+  --max-clients N             clients it remembers at once; a new one past
+                              that is refused with RESOURCE_EXHAUSTED until
+                              some expire (default: 100000)
   --host HOST                 interface to listen on (default: localhost;
                               0.0.0.0 or :: for all)
   --port PORT                 port (default: 50051; 0 picks a free one)
@@ -90,6 +93,8 @@ export interface ServerConfig {
   store: StoreSpec;
   /** How long a client's record of applied numbers is kept after its last one. */
   clientExpiryMs: number;
+  /** Clients whose records are kept at once, at most. */
+  maxClients: number;
   graceMs: number;
   /** Connections end after this long (0: never)… */
   maxConnectionAgeMs: number;
@@ -112,6 +117,7 @@ const serverFlags = {
   ...addressFlags(),
   store: { type: "string" },
   "client-expiry": { type: "string", default: "3600" },
+  "max-clients": { type: "string", default: "100000" },
   grace: { type: "string", default: "5" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
@@ -213,6 +219,11 @@ export function serverConfig(
     clientExpiryMs: Math.round(
       numberFlag("--client-expiry", values["client-expiry"], { min: 0.001, max: 30 * DAY }) * 1000,
     ),
+    maxClients: numberFlag("--max-clients", values["max-clients"], {
+      min: 1,
+      max: 100_000_000,
+      integer: true,
+    }),
     graceMs,
     maxConnectionAgeMs: seconds("max-connection-age"),
     maxConnectionAgeGraceMs: seconds("max-connection-age-grace"),

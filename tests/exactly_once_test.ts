@@ -195,6 +195,39 @@ for (const store of ["memory", "sqlite", "redis"] as const) {
   });
 }
 
+for (const store of ["memory", "sqlite", "redis"] as const) {
+  Deno.test(`${store}: client records are capped: past --max-clients a new client is refused RESOURCE_EXHAUSTED, known ones go on, and one is taken once records expire`, async () => {
+    await using redis = store === "redis" ? await startRedis() : undefined;
+    const storeArgs = redis
+      ? ["--store", redis.url]
+      : store === "memory"
+      ? ["--store", "memory"]
+      : [];
+    await using server = await startServerProgram([
+      ...storeArgs,
+      "--max-clients",
+      "2",
+      "--client-expiry",
+      "1",
+    ]);
+    using client = sumClient(server.target);
+    assert.deepEqual(await client.Add({ num: 1, client_id: "a", seq: 1 }), { sum: 1 });
+    assert.deepEqual(await client.Add({ num: 1, client_id: "b", seq: 1 }), { sum: 2 });
+    await assert.rejects(
+      client.Add({ num: 1, client_id: "c", seq: 1 }),
+      (error: Error) =>
+        /^RESOURCE_EXHAUSTED: the server keeps the records of 2 clients, as many as it may \(--max-clients\), each until 1 s after its last number: a new client is taken once some expire; not applied$/
+          .test(error.message),
+    );
+    assert.deepEqual(await client.Add({ num: 1, client_id: "a", seq: 2, confirmed: 1 }), {
+      sum: 3,
+    });
+    assert.deepEqual(await client.Add({ num: 0 }), { sum: 3 }, "c was not applied");
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the records' time running out
+    assert.deepEqual(await client.Add({ num: 1, client_id: "c", seq: 1 }), { sum: 4 });
+  });
+}
+
 Deno.test("add: its reply lost and the connection silent past --client-expiry, the resend is refused, not applied twice, and reported as unknown", async () => {
   await using server = await startServerProgram(["--client-expiry", "0.5"]);
   await using cutter = startReplyCutter(Number(portOf(server.target)), {
