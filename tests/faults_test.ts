@@ -309,6 +309,54 @@ Deno.test("under a limit of 256 open files, connections past --max-connections a
   assert.deepEqual(await client.Add({ num: 1 }, { timeout: 10_000 }), { sum: 1 });
 });
 
+/** An HTTP/2 frame: its 9-byte header, then `payload`. */
+function frame(type: number, flags: number, stream: number, payload: number[]): Uint8Array {
+  const bytes = new Uint8Array(9 + payload.length);
+  new DataView(bytes.buffer).setUint32(0, payload.length << 8 | type);
+  bytes[4] = flags;
+  new DataView(bytes.buffer).setUint32(5, stream);
+  bytes.set(payload, 9);
+  return bytes;
+}
+
+/** HPACK: a header as a literal without indexing, its name new. */
+function literal(name: string, value: string): number[] {
+  const encoder = new TextEncoder();
+  return [0, name.length, ...encoder.encode(name), value.length, ...encoder.encode(value)];
+}
+
+Deno.test("watchers of a client that advertised a window of 0 and then sent FIN are let go at once, totals pending or not", async () => {
+  await using sum = await startSumServer();
+  const port = Number(sum.target.split(":")[1]);
+  const connection = await Deno.connect({ hostname: "localhost", port });
+  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  await connection.write(preface);
+  await connection.write(frame(4, 0, 0, [0, 4, 0, 0, 0, 0])); // SETTINGS: initial window 0
+  const headers = [
+    ...literal(":method", "POST"),
+    ...literal(":scheme", "http"),
+    ...literal(":path", "/sum.SumService/Watch"),
+    ...literal(":authority", "localhost"),
+    ...literal("content-type", "application/grpc"),
+    ...literal("te", "trailers"),
+  ];
+  for (let stream = 1; stream < 20; stream += 2) {
+    await connection.write(frame(1, 4, stream, headers)); // HEADERS, END_HEADERS
+    await connection.write(frame(0, 1, stream, [0, 0, 0, 0, 0])); // an empty WatchRequest, END_STREAM
+  }
+  const settled = async (watchers: number) => {
+    for (let tries = 0; tries < 100 && sum.total.watchers !== watchers; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return sum.total.watchers;
+  };
+  assert.equal(await settled(10), 10);
+  for (let i = 0; i < 1_000; i++) await sum.total.add(1); // totals none of them can be sent
+  await connection.closeWrite();
+  assert.equal(await settled(0), 0, "watchers still registered 5 s after the client's FIN");
+  connection.close();
+});
+
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {
   await using sum = await startSumServer();
   const session = http2.connect(`http://${sum.target}`);
