@@ -9,6 +9,13 @@ import grpc
 from tutorial_stubs import messages, stub
 
 
+def say(text):
+    """print(text), in one write: RouteChat prints from two threads, and print
+    writes a line's text and its newline apart, so that the other thread's
+    text could fall between them."""
+    sys.stdout.write(text + "\n")
+
+
 def greeter(target):
     pb2 = messages("greeter", "helloworld.proto")
     with grpc.insecure_channel(target) as channel:
@@ -62,7 +69,7 @@ def routeguide(target, *route):
             note("Fourth message", 0, 0),
             note("Fifth message", 1, 0),
         ]:
-            print("Sending %s at %s" % (msg.message, msg.location))
+            say("Sending %s at %s" % (msg.message, msg.location))
             yield msg
 
     with grpc.insecure_channel(target) as channel:
@@ -85,7 +92,7 @@ def routeguide(target, *route):
         print("It took %s seconds " % summary.elapsed_time)
         print("-------------- RouteChat --------------")
         for response in guide.RouteChat(generate_messages()):
-            print("Received message %s at %s" % (response.message, response.location))
+            say("Received message %s at %s" % (response.message, response.location))
 
 
 def position(target):
