@@ -178,60 +178,61 @@ Deno.test("with TLS, connections that never start the handshake are closed after
   assert.ok(failures.every((reason) => /timeout/i.test(reason)), failures[0]);
 });
 
-Deno.test("a request whose content-type is not gRPC gets 415, as the gRPC spec asks, and nothing else", async () => {
-  await using sum = await startSumServer();
-  const session = http2.connect(`http://${sum.target}`);
+/**
+ * Sends one request to Add, as raw HTTP/2, with `contentType` and `body`;
+ * resolves to the response's headers and trailers together (a status may
+ * come in either).
+ */
+async function rawAdd(
+  target: string,
+  contentType: string,
+  body: Uint8Array,
+): Promise<http2.IncomingHttpHeaders> {
+  const session = http2.connect(`http://${target}`);
   session.on("error", () => {});
   try {
     const request = session.request({
       ":method": "POST",
       ":path": "/sum.SumService/Add",
-      "content-type": "text/plain",
+      "content-type": contentType,
+      te: "trailers",
     });
-    const response = new Promise<http2.IncomingHttpHeaders>((resolve) =>
-      request.once("response", resolve)
-    );
-    request.end();
+    const headers: http2.IncomingHttpHeaders = {};
+    request.on("response", (received) => Object.assign(headers, received));
+    request.on("trailers", (received) => Object.assign(headers, received));
+    const closed = new Promise((resolve) => request.once("close", resolve));
+    request.end(body);
     request.resume();
-    const headers = await response;
-    assert.equal(headers[":status"], 415);
-    assert.equal(headers["grpc-status"], undefined);
+    await closed;
+    return headers;
   } finally {
     session.destroy();
   }
+}
+
+Deno.test("a request whose content-type is not gRPC gets 415, as the gRPC spec asks, and nothing else", async () => {
+  await using sum = await startSumServer();
+  const headers = await rawAdd(sum.target, "text/plain", new Uint8Array([0, 0, 0, 0, 0]));
+  assert.equal(headers[":status"], 415);
+  assert.equal(headers["grpc-status"], undefined);
   using client = sumClient(sum.target);
   assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 });
 });
 
 Deno.test("a message with the compressed flag set on a call that names no grpc-encoding is refused INTERNAL, not read as uncompressed", async () => {
   await using sum = await startSumServer();
-  const session = http2.connect(`http://${sum.target}`);
-  session.on("error", () => {});
-  try {
-    const request = session.request({
-      ":method": "POST",
-      ":path": "/sum.SumService/Add",
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    // The status comes in trailers, or in the headers of a trailers-only response.
-    const headers: http2.IncomingHttpHeaders = {};
-    request.on("response", (received) => Object.assign(headers, received));
-    request.on("trailers", (received) => Object.assign(headers, received));
-    const closed = new Promise((resolve) => request.once("close", resolve));
-    // Compressed flag 1, length 2, then RequestMessage { num: 5 } uncompressed.
-    request.end(new Uint8Array([1, 0, 0, 0, 2, 0x08, 5]));
-    request.resume();
-    await closed;
-    const { "grpc-status": status, "grpc-message": message } = headers;
-    assert.equal(Number(status), Status.INTERNAL);
-    assert.match(
-      decodeURIComponent(String(message)),
-      /compressed flag is set, but the call names no grpc-encoding/,
-    );
-  } finally {
-    session.destroy();
-  }
+  // Compressed flag 1, length 2, then RequestMessage { num: 5 } uncompressed.
+  const body = new Uint8Array([1, 0, 0, 0, 2, 0x08, 5]);
+  const { "grpc-status": status, "grpc-message": message } = await rawAdd(
+    sum.target,
+    "application/grpc",
+    body,
+  );
+  assert.equal(Number(status), Status.INTERNAL);
+  assert.match(
+    decodeURIComponent(String(message)),
+    /compressed flag is set, but the call names no grpc-encoding/,
+  );
   using client = sumClient(sum.target);
   assert.deepEqual(await client.Add({ num: 0 }), { sum: 0 }, "nothing applied");
 });
