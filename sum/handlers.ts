@@ -74,6 +74,7 @@ function sequenceOf(context: CallContext): (request: RequestMessage) => Sequence
         );
       }
       // U+FFFD is what invalid UTF-8 decodes to: two different ids would be one.
+      // deno-lint-ignore no-control-regex -- control characters are what it refuses
       if (/[\u0000-\u001f\uFFFD]/.test(id)) {
         throw new GrpcError(
           Status.INVALID_ARGUMENT,

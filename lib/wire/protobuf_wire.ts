@@ -96,20 +96,16 @@ export class Message {
     const fields: WireField[] = [];
     let at = 0;
     while (at < bytes.length) {
-      let tag: number, start: number, length: number;
+      let tag: number;
       [tag, at] = readVarint(bytes, at);
       const wireType = tag % 8;
       const end = fieldEnd(bytes, wireType, at);
       if (end < 0) throw new Error(`unexpected wire type ${wireType} in a file descriptor`);
       if (end > bytes.length) throw new Error("truncated file descriptor");
-      start = wireType === 2 ? readVarint(bytes, at)[1] : at;
-      length = end - start;
-      fields.push({
-        number: Math.floor(tag / 8),
-        wireType,
-        data: bytes.subarray(start, start + length),
-      });
-      at = start + length;
+      // A length-delimited field's data starts after its length.
+      const start = wireType === 2 ? readVarint(bytes, at)[1] : at;
+      fields.push({ number: Math.floor(tag / 8), wireType, data: bytes.subarray(start, end) });
+      at = end;
     }
     return new Message(fields);
   }
