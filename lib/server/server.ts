@@ -11,6 +11,7 @@ import {
   type ServerOptions as GrpcServerOptionsOfGrpcJs,
   type ServiceDefinition as GrpcServiceDefinition,
 } from "@grpc/grpc-js";
+import type { EventEmitter } from "node:events";
 import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
 import type { Socket } from "node:net";
 import { hostPort } from "../address.ts";
@@ -31,7 +32,7 @@ import { grpcImplementation, preserialized } from "./dispatch.ts";
 import { GrpcError } from "../error.ts";
 import {
   connectionsOf,
-  http2ServersOf,
+  type CreateHttp2Server,
   type Transport,
   transportOf,
   withTlsServerOptions,
@@ -175,8 +176,6 @@ export class GrpcServer {
   readonly #options: GrpcServerOptions;
   readonly #draining = new AbortController();
   readonly #open = new Set<ServerCall>();
-  /** The HTTP/2 servers whose sessions are limited already. */
-  readonly #watched = new WeakSet<object>();
   readonly #maxConnections: number;
   /** Connections held now, on every address. */
   #connections = 0;
@@ -191,25 +190,57 @@ export class GrpcServer {
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
     );
+    wrapHttp2ServerCreation(
+      this.#raw,
+      (credentials, create) => this.#equip(create, credentials),
+    );
+  }
+
+  /**
+   * Makes, through grpc-js's `create`, the HTTP/2 server of one bound
+   * address, with every limit and report of this server on it from the start.
+   */
+  #equip(create: CreateHttp2Server, credentials: object): EventEmitter {
+    const options = this.#options;
+    const handshakeMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     // A TLS handshake gets as long as an HTTP/2 preface (node:tls's own
     // default is 120 s, for a connection that may never send a byte).
-    const handshakeTimeout = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
-    wrapHttp2ServerCreation(this.#raw, (credentials, create) => {
-      const tls = withTlsServerOptions(tlsServerCredentials(credentials), { handshakeTimeout });
-      const http2Server = create(tls);
-      // Before grpc-js's own listener, which reads grpc-timeout.
-      http2Server.prependListener(
-        "stream",
-        (stream: ServerHttp2Stream, headers: Record<string, unknown>) => {
-          takeLongDeadline(stream, headers);
-          closeAtDeadline(stream);
-        },
-      );
-      refuseUnauthorized(http2Server, credentials, (socket, reason) => {
-        this.#options.onHandshakeFailure?.({ peer: peerOf(socket as PeerSocket), reason });
-      });
-      return http2Server;
+    const tls = withTlsServerOptions(tlsServerCredentials(credentials), {
+      handshakeTimeout: handshakeMs,
     });
+    const http2Server = create(tls);
+    // Before grpc-js's own listener, which reads grpc-timeout.
+    http2Server.prependListener(
+      "stream",
+      (stream: ServerHttp2Stream, headers: Record<string, unknown>) => {
+        takeLongDeadline(stream, headers);
+        closeAtDeadline(stream);
+      },
+    );
+    const onHandshakeFailure = (peer: string, reason: string) =>
+      options.onHandshakeFailure?.({ peer, reason });
+    refuseUnauthorized(http2Server, credentials, (socket, reason) => {
+      onHandshakeFailure(peerOf(socket as PeerSocket), reason);
+    });
+    http2Server.on("tlsClientError", (error: Error, socket: PeerSocket) => {
+      onHandshakeFailure(peerOf(socket), error.message);
+    });
+    admitConnections(http2Server, (socket) => this.#admit(socket as PeerSocket & Socket));
+    const onCallEnd = options.onCallEnd;
+    if (onCallEnd) {
+      http2Server.on(
+        "stream",
+        (stream: ServerHttp2Stream, headers: Record<string, unknown>) =>
+          reportUnseen(stream, headers, onCallEnd),
+      );
+    }
+    const ageMs = options.maxConnectionAgeMs;
+    const age = ageMs ? { ageMs, graceMs: options.maxConnectionAgeGraceMs ?? 5_000 } : undefined;
+    http2Server.on("session", (session: ServerHttp2Session) => {
+      limitHandshake(session, handshakeMs);
+      if (age) limitAge(session, age, (aged) => this.#endCallsOn(aged));
+    });
+    return http2Server;
   }
 
   /**
@@ -251,31 +282,6 @@ export class GrpcServer {
         else resolve(bound);
       });
     });
-    const ageMs = this.#options.maxConnectionAgeMs;
-    const age = ageMs
-      ? { ageMs, graceMs: this.#options.maxConnectionAgeGraceMs ?? 5_000 }
-      : undefined;
-    const handshakeMs = this.#options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
-    const onCallEnd = this.#options.onCallEnd;
-    for (const http2Server of http2ServersOf(this.#raw)) {
-      if (this.#watched.has(http2Server)) continue;
-      this.#watched.add(http2Server);
-      admitConnections(http2Server, (socket) => this.#admit(socket as PeerSocket & Socket));
-      if (onCallEnd) {
-        http2Server.on(
-          "stream",
-          (stream: ServerHttp2Stream, headers: Record<string, unknown>) =>
-            reportUnseen(stream, headers, onCallEnd),
-        );
-      }
-      http2Server.on("tlsClientError", (error: Error, socket: PeerSocket) => {
-        this.#options.onHandshakeFailure?.({ peer: peerOf(socket), reason: error.message });
-      });
-      http2Server.on("session", (session: ServerHttp2Session) => {
-        limitHandshake(session, handshakeMs);
-        if (age) limitAge(session, age, (aged) => this.#endCallsOn(aged));
-      });
-    }
     return bound;
   }
 
