@@ -101,8 +101,7 @@ function sequenceOf(context: CallContext): (request: RequestMessage) => Sequence
       throw new GrpcError(
         Status.INVALID_ARGUMENT,
         `number ${n} of client ${clientName(client)} says numbers up to ${confirmed} were ` +
-          "confirmed: " +
-          "only numbers before it can be; not applied",
+          "confirmed: only numbers before it can be; not applied",
       );
     }
     return { client: key, seq: n, confirmed: upTo, resend };

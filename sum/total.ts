@@ -1,9 +1,7 @@
 import { INT32_RANGE } from "../lib/mod.ts";
 import { GroupCommit } from "./group_commit.ts";
 import type { Outcome, SequenceKey, StoreListener, TotalStore } from "./store.ts";
-import { TotalFeed, WATCH_BACKLOG } from "./total_feed.ts";
-
-export { WATCH_BACKLOG };
+import { TotalFeed } from "./total_feed.ts";
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
 export class TotalOutOfRange extends RangeError {
@@ -146,7 +144,7 @@ export class RunningTotal {
 
   /**
    * The current total, then each new one, until `signal` aborts. A watcher
-   * more than {@linkcode WATCH_BACKLOG} totals behind loses the oldest unsent
+   * more than `WATCH_BACKLOG` (`total_feed.ts`) totals behind loses the oldest unsent
    * ones, so a slow watcher costs bounded memory and still ends up current;
    * one that does not read costs the writers nothing. It ends with
    * {@linkcode TotalsMissed} if the store lost totals before this server
