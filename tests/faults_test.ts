@@ -268,16 +268,10 @@ Deno.test("rapid reset: thousands of calls reset at once are logged at most --ca
 });
 
 Deno.test("under a limit of 256 open files, connections past --max-connections are closed at once and logged; the server never runs out of files, and once they go new clients are served", async () => {
-  await using server = await startProgram("server", [
-    "--port",
-    "0",
-    "--store",
-    "memory",
-    "--max-connections",
-    "192",
-  ], { openFileLimit: 256 });
-  await server.stdout.waitFor(/listening on \S+:\d+\n/);
-  const port = Number(server.stdout.text.match(/:(\d+)\n/)![1]);
+  await using server = await startServerProgram(["--store", "memory", "--max-connections", "192"], {
+    openFileLimit: 256,
+  });
+  const port = Number(server.target.split(":")[1]);
   const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const held: Deno.Conn[] = [];
   let refused = 0;

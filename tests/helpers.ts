@@ -15,7 +15,7 @@ import { type SumMethods, SumService } from "../sum/api.ts";
 import { serveSum, type ServeSumOptions } from "../sum/serve.ts";
 import type { RunningTotal } from "../sum/total.ts";
 
-import { type Program, startProgram, TextSink } from "../testing/programs.ts";
+import { type Program, type StartOptions, startProgram, TextSink } from "../testing/programs.ts";
 
 export { closedPort, type Program, startProgram, TextSink } from "../testing/programs.ts";
 import { rejection } from "../testing/async.ts";
@@ -110,10 +110,10 @@ export type ServerProgram = Program & {
  */
 export async function startServerProgram(
   args: string[] = [],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: StartOptions = {},
 ): Promise<ServerProgram> {
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "sum-server-" });
-  const program = await startProgram("server", ["--port", "0", ...args], { cwd, env: options.env });
+  const program = await startProgram("server", ["--port", "0", ...args], { ...options, cwd });
   const stop = program[Symbol.asyncDispose];
   const dispose = async () => {
     await stop();
