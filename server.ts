@@ -143,6 +143,10 @@ async function main(args: string[]): Promise<number> {
       onHandshakeFailure: ({ peer, reason }) =>
         log.log("warn", "TLS handshake failed", { peer, reason }),
       onConnectionRefused: connectionRefusalLogger(log),
+      onAcceptingRestarted: ({ stalledMs }) =>
+        log.log("warn", `accepting again after ${stalledMs} ms`, {
+          reason: "the server ran out of open files (a burst past --max-connections)",
+        }),
       onUnexpectedError: (error, method) =>
         log.log("error", "handler failed", { method, error: String(error) }),
     });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
+import net from "node:net";
 import {
   createChannel,
   createClient,
@@ -302,6 +303,25 @@ Deno.test("under a limit of 256 open files, connections past --max-connections a
   );
   using client = sumClient(`127.0.0.1:${port}`);
   assert.deepEqual(await client.Add({ num: 1 }, { timeout: 10_000 }), { sum: 1 });
+});
+
+Deno.test("under a limit of 256 open files, a burst of 1,500 connections at once leaves the server accepting new clients within seconds, and logged", async () => {
+  await using server = await startServerProgram(["--store", "memory", "--max-connections", "192"], {
+    openFileLimit: 256,
+  });
+  const port = Number(server.target.split(":")[1]);
+  // All at once: the server accepts them faster than it can close those past
+  // the limit, and its files run out. Those the listen queue has no room for
+  // would retry for minutes: all go after a second.
+  const burst = Array.from(
+    { length: 1_500 },
+    () => net.connect({ host: "127.0.0.1", port }).on("error", () => {}),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  for (const socket of burst) socket.destroy();
+  using client = sumClient(`127.0.0.1:${port}`);
+  assert.deepEqual(await client.Add({ num: 1 }, { timeout: 10_000 }), { sum: 1 });
+  await server.stderr.waitFor(/ warn accepting again after \d+ ms/);
 });
 
 /** An HTTP/2 frame: its 9-byte header, then `payload`. */

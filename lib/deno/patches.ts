@@ -12,7 +12,7 @@
  *
  * The other Deno workarounds act on one call or one server and are not
  * applied here: `write_overlap.ts`, `send_window.ts`, `client_ca_list.ts`,
- * `peer_address.ts`, `client_certificate_check.ts`.
+ * `peer_address.ts`, `client_certificate_check.ts`, `accept_restart.ts`.
  *
  * @module
  */

@@ -13,7 +13,7 @@ import {
 } from "@grpc/grpc-js";
 import type { EventEmitter } from "node:events";
 import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
-import type { Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { hostPort } from "../address.ts";
 import { reportUnseen } from "./call_reports.ts";
 import { limitAge, limitHandshake } from "./connections.ts";
@@ -25,6 +25,7 @@ import {
   USUAL_OPEN_FILE_LIMIT,
 } from "./open_files.ts";
 import { applyCompressedFlagCheck } from "../grpc_js/compressed_flag.ts";
+import { keepAccepting } from "../deno/accept_restart.ts";
 import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
 import { peerOf, type PeerSocket } from "../deno/peer_address.ts";
@@ -89,6 +90,13 @@ export interface GrpcServerOptions extends CallHooks {
   maxConnections?: number;
   /** Called when a connection over `maxConnections` is closed, with its address. */
   onConnectionRefused?: (refused: { peer: string; maxConnections: number }) => void;
+  /**
+   * Called when the server accepts again after its files ran out (a burst of
+   * connections faster than those over `maxConnections` could be closed):
+   * Deno 2.8.3 then stops accepting, and lib makes it start again within a
+   * second (`accept_restart.ts`). `stalledMs`: how long nothing was accepted.
+   */
+  onAcceptingRestarted?: (restart: { stalledMs: number }) => void;
 }
 
 /** Where a {@linkcode GrpcServer} listens. */
@@ -226,6 +234,9 @@ export class GrpcServer {
       onHandshakeFailure(peerOf(socket), error.message);
     });
     admitConnections(http2Server, (socket) => this.#admit(socket as PeerSocket & Socket));
+    keepAccepting(http2Server as Server, {
+      onRestarted: (stalledMs) => options.onAcceptingRestarted?.({ stalledMs }),
+    });
     const onCallEnd = options.onCallEnd;
     if (onCallEnd) {
       http2Server.on(
