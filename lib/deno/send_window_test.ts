@@ -29,6 +29,15 @@ Deno.test("a full window empties as the socket writes", () => {
   assert.equal(window.full, false);
 });
 
+Deno.test("small messages count what they cost: eight one-byte messages fill a window of 1,000 bytes", () => {
+  const window = SendWindow.of(connection(), 1000)!;
+  for (let i = 0; i < 7; i++) window.add(1);
+  assert.equal(window.full, false);
+  window.add(1);
+  assert.equal(window.unsent, 48); // 6 bytes each, and 128 of memory
+  assert.equal(window.full, true);
+});
+
 Deno.test("waiting for a full window ends once half the limit is unsent, or when the call aborts", async () => {
   const session = connection();
   const window = SendWindow.of(session, 1000)!;
