@@ -43,16 +43,6 @@ export async function startServer(command: string, args: string[]): Promise<Runn
   };
 }
 
-/**
- * A process's resident memory now and at its peak, in KiB, from /proc (read
- * with `cat`: Deno lets a program read /proc only with every permission).
- */
-export async function memoryOf(pid: number): Promise<{ rssKiB: number; peakKiB: number }> {
-  const status = await run("cat", [`/proc/${pid}/status`]);
-  const field = (name: string) => Number(status.match(new RegExp(`${name}:\\s+(\\d+) kB`))?.[1]);
-  return { rssKiB: field("VmRSS"), peakKiB: field("VmHWM") };
-}
-
 /** Runs a command to the end; resolves to its stdout, or throws with its stderr. */
 export async function run(command: string, args: string[], options: Deno.CommandOptions = {}) {
   const { success, stdout, stderr } = await new Deno.Command(command, {

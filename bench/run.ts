@@ -12,7 +12,8 @@
 import { fileURLToPath } from "node:url";
 import { parsedOrStatus } from "../cli/flags.ts";
 import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "./options.ts";
-import { memoryOf, run, type RunningServer, startServer } from "./process.ts";
+import { run, type RunningServer, startServer } from "./process.ts";
+import { memoryOf } from "../testing/memory.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../testing/programs.ts";

@@ -135,6 +135,7 @@ export {
   RetryPolicy,
 } from "./resuming/retry.ts";
 export { GrpcServer, type GrpcServerOptions, type ListenOptions } from "./server/server.ts";
+export type { UnreadLimits } from "./deno/unread_requests.ts";
 export {
   type AnyMethod,
   bidiStreaming,

@@ -20,6 +20,8 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
+import { floodUnread } from "./fixtures/unread_flood.ts";
+import { memoryOf } from "../testing/memory.ts";
 
 const ones = function* (count: number) {
   for (let i = 0; i < count; i++) yield { num: 1 };
@@ -370,6 +372,25 @@ Deno.test("watchers of a client that advertised a window of 0 and then sent FIN 
   await connection.closeWrite();
   assert.equal(await settled(0), 0, "watchers still registered 5 s after the client's FIN");
   connection.close();
+});
+
+Deno.test("streams that send while their replies go unread are ended RESOURCE_EXHAUSTED once a connection holds 8 MiB of them unread: the server stays small and serves others", async () => {
+  await using server = await startServerProgram(["--store", "memory"]);
+  const port = Number(server.target.split(":")[1]);
+  const { rssKiB: before } = await memoryOf(server.process.pid);
+  // Two connections of 100 streams, a frame per 7-byte message: without the
+  // bound, 6 s of one such connection grew the server by 560 MB.
+  const flood = await floodUnread(port, { connections: 2, streams: 100, ms: 3_000 });
+  const { rssKiB: after } = await memoryOf(server.process.pid);
+  assert.ok(flood.calmed > 0, `no stream was reset (${flood.sent} messages sent)`);
+  const grownMiB = (after - before) / 1024;
+  assert.ok(grownMiB < 200, `the server grew by ${grownMiB.toFixed(0)} MiB`);
+  await server.stderr.waitFor(
+    / status=RESOURCE_EXHAUSTED .*details="\d+ bytes of requests held unread on its connection, over the limit of 8388608: the client sends while it does not read the replies"/,
+  );
+  using client = sumClient(server.target);
+  const { sum } = await client.Add({ num: 0 });
+  assert.ok(sum > 0 && sum <= flood.sent, `total ${sum} of ${flood.sent} sent`);
 });
 
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {

@@ -26,6 +26,12 @@ import {
 } from "./open_files.ts";
 import { applyCompressedFlagCheck } from "../grpc_js/compressed_flag.ts";
 import { keepAccepting } from "../deno/accept_restart.ts";
+import {
+  DEFAULT_UNREAD_LIMITS,
+  type UnreadExcess,
+  type UnreadLimits,
+  UnreadRequests,
+} from "../deno/unread_requests.ts";
 import { refuseUnauthorized, tlsServerCredentials } from "../deno/client_certificate_check.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
 import { peerOf, type PeerSocket } from "../deno/peer_address.ts";
@@ -97,6 +103,14 @@ export interface GrpcServerOptions extends CallHooks {
    * second (`accept_restart.ts`). `stalledMs`: how long nothing was accepted.
    */
   onAcceptingRestarted?: (restart: { stalledMs: number }) => void;
+  /**
+   * Requests held unread, at most, in bytes with 4,096 more for each HTTP/2
+   * frame (what Deno's buffer costs): on a connection (default 8 MiB) and on the server (default 128
+   * MiB). Deno 2.8.3 takes a client's requests whether or not the call reads
+   * them (`unread_requests.ts`); past a limit, the calls holding the most are
+   * ended with `RESOURCE_EXHAUSTED` and their streams reset.
+   */
+  maxUnread?: Partial<UnreadLimits>;
 }
 
 /** Where a {@linkcode GrpcServer} listens. */
@@ -187,6 +201,7 @@ export class GrpcServer {
   readonly #maxConnections: number;
   /** Connections held now, on every address. */
   #connections = 0;
+  readonly #unread: UnreadRequests;
 
   /** A server with no services yet, not listening. */
   constructor(options: GrpcServerOptions = {}) {
@@ -195,6 +210,10 @@ export class GrpcServer {
     this.#options = options;
     this.#maxConnections = options.maxConnections ??
       connectionLimit(openFileLimit() ?? USUAL_OPEN_FILE_LIMIT);
+    this.#unread = new UnreadRequests(
+      { ...DEFAULT_UNREAD_LIMITS, ...options.maxUnread },
+      (stream, excess) => this.#endUnread(stream, excess),
+    );
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
     );
@@ -223,6 +242,7 @@ export class GrpcServer {
       (stream: ServerHttp2Stream, headers: Record<string, unknown>) => {
         takeLongDeadline(stream, headers);
         closeAtDeadline(stream);
+        this.#unread.watch(stream);
       },
     );
     const onHandshakeFailure = (peer: string, reason: string) =>
@@ -308,6 +328,17 @@ export class GrpcServer {
     return true;
   }
 
+  /** Ends the lib call on `stream`, if any, before the stream is reset for what it holds unread. */
+  #endUnread(stream: unknown, { held, limit, scope }: UnreadExcess): void {
+    const where = scope === "connection" ? "on its connection" : "on the server";
+    const error = new GrpcError(
+      Status.RESOURCE_EXHAUSTED,
+      `${held} bytes of requests held unread ${where}, over the limit of ${limit}: ` +
+        "the client sends while it does not read the replies",
+    );
+    for (const call of this.#open) if (call.transport === stream) void call.terminate(error);
+  }
+
   /** Ends the calls open on `session` with UNAVAILABLE; resolves once their statuses are out. */
   async #endCallsOn(session: unknown): Promise<void> {
     const aged = new GrpcError(Status.UNAVAILABLE, "the connection reached its maximum age");
@@ -341,6 +372,7 @@ export class GrpcServer {
       this.#raw.forceShutdown();
       for (const connection of connections) connection.destroy();
     }
+    this.#unread.stop();
     return { forced };
   }
 }

@@ -151,6 +151,11 @@ export class ServerCall {
     return this.#ended;
   }
 
+  /** The HTTP/2 stream the call is on, if it can be found. */
+  get transport(): Transport | undefined {
+    return transportOf(this.#call);
+  }
+
   /** The HTTP/2 session the call is on, if it can be found. */
   get session(): unknown {
     return transportOf(this.#call)?.session;
