@@ -374,7 +374,7 @@ Deno.test("watchers of a client that advertised a window of 0 and then sent FIN 
   connection.close();
 });
 
-Deno.test("streams that send while their replies go unread are ended RESOURCE_EXHAUSTED once a connection holds 8 MiB of them unread: the server stays small and serves others", async () => {
+Deno.test("streams that send while their replies go unread are ended RESOURCE_EXHAUSTED once a connection holds 96 MiB of them unread (4 KiB a frame): the server stays small and serves others", async () => {
   await using server = await startServerProgram(["--store", "memory"]);
   const port = Number(server.target.split(":")[1]);
   const { rssKiB: before } = await memoryOf(server.process.pid);
@@ -386,7 +386,7 @@ Deno.test("streams that send while their replies go unread are ended RESOURCE_EX
   const grownMiB = (after - before) / 1024;
   assert.ok(grownMiB < 200, `the server grew by ${grownMiB.toFixed(0)} MiB`);
   await server.stderr.waitFor(
-    / status=RESOURCE_EXHAUSTED .*details="\d+ bytes of requests held unread on its connection, over the limit of 8388608: the client sends while it does not read the replies"/,
+    / status=RESOURCE_EXHAUSTED .*details="\d+ bytes of requests held unread on its connection, over the limit of 100663296: the client sends while it does not read the replies"/,
   );
   using client = sumClient(server.target);
   const { sum } = await client.Add({ num: 0 });

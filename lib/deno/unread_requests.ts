@@ -3,7 +3,7 @@
  * goes on taking a paused stream's DATA frames, and granting the client more
  * flow-control window, whatever the server's own settings: what a client
  * sends to a call that is not reading (its handler waits for the client to
- * read its replies) piles up in the stream's buffer, a chunk for each DATA
+ * read its replies, or for a commit) piles up in the stream's buffer, a chunk for each DATA
  * frame, and about 4 KB of memory for each however small: one `SumServer`
  * stream sending a 7-byte message per frame while reading no reply held
  * 16,550 frames (113 KB) and grew the server by 64 MB; a connection of 100
@@ -35,13 +35,14 @@ export interface UnreadLimits {
 }
 
 /**
- * Defaults: 8 MiB a connection (2,000 frames of small messages, or 8 MiB of
- * large ones; an ordinary client, whose calls read, holds a few frames), 128
- * MiB on the server.
+ * Defaults: 96 MiB a connection, over what one stream can hold (Deno stops
+ * granting window at some 113 KB a stream, 16,550 frames of one small
+ * message: 68 MiB as counted here), so that a client that pipelines one
+ * stream faster than the store commits is never cut; 384 MiB on the server.
  */
 export const DEFAULT_UNREAD_LIMITS: UnreadLimits = {
-  perConnection: 8 * 1024 * 1024,
-  total: 128 * 1024 * 1024,
+  perConnection: 96 * 1024 * 1024,
+  total: 384 * 1024 * 1024,
 };
 
 /**
