@@ -24,6 +24,15 @@ import { serveSum } from "./sum/serve.ts";
 import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
 import { LogBudget } from "./cli/log_budget.ts";
+import { supervise } from "./cli/supervisor.ts";
+import {
+  serveAsWorker,
+  WORKER_VARIABLE,
+  workerNumber,
+  workerPermissions,
+  workerPlan,
+} from "./sum_cli/workers.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
 
@@ -88,7 +97,43 @@ async function main(args: string[]): Promise<number> {
   );
   if (typeof config === "number") return config;
   const { host, graceMs, tls } = config;
-  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  const worker = workerNumber();
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    fields: worker === undefined ? undefined : { worker },
+  });
+  if (worker === undefined) {
+    const plan = workerPlan(config);
+    if (plan.notice) log.log("warn", plan.notice);
+    if (plan.workers > 1 && Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+      console.error("error: --workers needs --allow-run: the server starts its workers");
+      return 1;
+    }
+    if (plan.workers > 1) {
+      return await supervise({
+        workers: plan.workers,
+        port: config.port,
+        log,
+        ready: (address) => console.log(`listening on ${address}`),
+        command: (id, port) => ({
+          command: Deno.execPath(),
+          args: [
+            "run",
+            "--quiet",
+            ...workerPermissions(config),
+            "--config",
+            fromFileUrl(new URL("./deno.json", import.meta.url)),
+            fromFileUrl(import.meta.url),
+            ...args,
+            "--port",
+            String(port),
+          ],
+          env: { [WORKER_VARIABLE]: String(id) },
+        }),
+      });
+    }
+  }
   let credentials;
   try {
     credentials = tls && serverCredentials(tls);
@@ -118,6 +163,10 @@ async function main(args: string[]): Promise<number> {
     console.error(`error: ${error.message}`);
     return 1;
   }
+  const asWorker = worker === undefined ? undefined : serveAsWorker({
+    maxConnections: config.workerMaxConnections,
+    maxRssBytes: config.workerMaxRssBytes,
+  });
   let started;
   try {
     started = await serveSum({
@@ -143,6 +192,8 @@ async function main(args: string[]): Promise<number> {
       onHandshakeFailure: ({ peer, reason }) =>
         log.log("warn", "TLS handshake failed", { peer, reason }),
       onConnectionRefused: connectionRefusalLogger(log),
+      reusePort: worker !== undefined,
+      onConnectionAccepted: (accepted) => asWorker?.connectionAccepted(accepted),
       onAcceptingRestarted: ({ stalledMs }) =>
         log.log("warn", `accepting again after ${stalledMs} ms`, {
           reason: "the server ran out of open files (a burst past --max-connections)",
@@ -180,6 +231,7 @@ async function main(args: string[]): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => onSignal(signal));
   }
+  asWorker?.orphaned.then(() => onSignal("SIGTERM"));
   // Listening for signals before saying so: a supervisor may stop it at once.
   console.log(`listening on ${hostPort(host, port)}`);
   if (!tls && !LOOPBACK.test(host)) {

@@ -34,6 +34,7 @@ const deno = Deno.execPath();
 const python = "/usr/bin/python3";
 /** What the Deno programs measured here may touch. */
 const denoAccess = [
+  "--allow-run",
   "--allow-net",
   "--allow-read",
   "--allow-write",
@@ -53,8 +54,8 @@ interface Contender {
   loadgenArgs?: string[];
 }
 
-/** server.ts on the store `store` names. */
-const sumServer = (store: string) =>
+/** server.ts on the store `store` names, with `args` more. */
+const sumServer = (store: string, args: string[] = []) =>
   startServer(deno, [
     "run",
     ...denoAccess,
@@ -65,7 +66,11 @@ const sumServer = (store: string) =>
     "warn",
     "--store",
     store,
+    ...args,
   ]);
+
+/** The machine's cores: `--workers` for a server that uses every one. */
+const cores = navigator.hardwareConcurrency;
 
 /** Runs while the bench does: the Redis the Redis contenders share (append-only file, everysec). */
 const redis = await startRedis();
@@ -128,6 +133,14 @@ const contenders: Contender[] = [
       return replicas([() => sumServer(store), () => sumServer(store)]);
     },
     skips: { idle: "its memory is two processes'", churn: "its memory is two processes'" },
+  },
+  {
+    name: "server.ts Redis workers",
+    start: () => sumServer(freshRedis(), ["--workers", String(cores)]),
+    skips: {
+      idle: "its memory is several processes'",
+      churn: "its memory is several processes'",
+    },
   },
   { name: "grpc-go", start: () => startServer(goServer, ["-port", "0"]) },
   {
@@ -438,6 +451,7 @@ const ratioPairs = [
   ["server.ts sqlite", "server.ts", "sqlite / memory"],
   ["server.ts Redis", "server.ts", "Redis / memory"],
   ["server.ts 2×Redis", "server.ts", "2×Redis / memory"],
+  ["server.ts Redis workers", "server.ts Redis", "Redis: every core / 1 worker"],
   ["server.ts exactly-once", "server.ts", "memory: exactly-once / not"],
   ["server.ts sqlite exactly-once", "server.ts sqlite", "sqlite: exactly-once / not"],
   ["server.ts Redis exactly-once", "server.ts Redis", "Redis: exactly-once / not"],

@@ -38,8 +38,11 @@ export function createLogger(options: {
   level: LogLevel;
   format: LogFormat;
   write?: (line: string) => void;
+  /** Fields every line ends with (a worker's number). */
+  fields?: LogFields;
 }): Logger {
   const { level, format, write = (line: string) => console.error(line) } = options;
+  const always = options.fields ?? {};
   const threshold = LOG_LEVELS.indexOf(level);
   const enabled = (entryLevel: LogLevel) => LOG_LEVELS.indexOf(entryLevel) >= threshold;
   return {
@@ -47,7 +50,9 @@ export function createLogger(options: {
     log(entryLevel, message, fields = {}) {
       if (!enabled(entryLevel)) return;
       const time = new Date().toISOString();
-      const defined = Object.entries(fields).filter(([, value]) => value !== undefined) as [
+      const defined = Object.entries({ ...fields, ...always }).filter(([, value]) =>
+        value !== undefined
+      ) as [
         string,
         string | number | boolean,
       ][];

@@ -57,6 +57,14 @@ Options:
   --port PORT                 port (default: 50051; 0 picks a free one)
   --grace SECONDS             on SIGINT/SIGTERM, how long open calls may still
                               run (default: 5)
+  --workers N                 serving processes, all on the one port, under
+                              one supervisor (default: 1); with a redis://
+                              store, which they share (an sqlite: file or
+                              memory is held by one process: 1 worker)
+  --worker-max-connections N  replace a worker after it has accepted this many
+                              connections: a new one listens first, the old
+                              one drains (default: 2000)
+  --worker-max-rss MIB        ...or once its memory passes this (default: 1024)
   --tls-cert FILE             serve TLS with this certificate chain (PEM)...
   --tls-key FILE              ...and this private key (PEM)
   --client-ca FILE            require client certificates issued by this CA
@@ -111,6 +119,12 @@ export interface ServerConfig {
   maxWatchers: number;
   /** Connections held at once, at most; undefined for lib's default. */
   maxConnections?: number;
+  /** Serving processes asked for; undefined for the default, one. */
+  workers?: number;
+  /** A worker is replaced after accepting this many connections… */
+  workerMaxConnections: number;
+  /** …or once its resident memory passes this many bytes. */
+  workerMaxRssBytes: number;
 }
 
 const serverFlags = {
@@ -133,6 +147,9 @@ const serverFlags = {
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "text" },
   "call-log-rate": { type: "string", default: "1000" },
+  workers: { type: "string" },
+  "worker-max-connections": { type: "string", default: "2000" },
+  "worker-max-rss": { type: "string", default: "1024" },
 } as const;
 
 const DAY = 86_400;
@@ -248,5 +265,18 @@ export function serverConfig(
       max: 1_000_000,
       integer: true,
     }),
+    workers: values.workers === undefined
+      ? undefined
+      : numberFlag("--workers", values.workers, { min: 1, max: 1024, integer: true }),
+    workerMaxConnections: numberFlag(
+      "--worker-max-connections",
+      values["worker-max-connections"],
+      { min: 1, max: 1_000_000_000, integer: true },
+    ),
+    workerMaxRssBytes: numberFlag("--worker-max-rss", values["worker-max-rss"], {
+      min: 64,
+      max: 1024 * 1024,
+      integer: true,
+    }) * 1024 * 1024,
   };
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { closedPort, startProgram, startServerProgram, TextSink } from "./helpers.ts";
+import { taskArgs } from "../testing/programs.ts";
+import { SERVER_ENV, workerPermissions } from "../sum_cli/workers.ts";
 
 Deno.test("server.ts and client.ts as real programs: echo 1 2 3 | client prints 1, 3, 6", async () => {
   await using server = await startServerProgram();
@@ -207,4 +209,14 @@ Deno.test("client total: the server logs the Watch that answered it as OK, not a
   assert.equal(total.stdout.text, "0\n");
   await server.stderr.waitFor(/ call method=\/sum\.SumService\/Watch /);
   assert.match(server.stderr.text, / call method=\/sum\.SumService\/Watch peer=\S+ status=OK /);
+});
+
+Deno.test("the server task grants the environment the server and its workers read, and --allow-run, which only the supervisor uses", async () => {
+  const args = await taskArgs("server");
+  const env = args.find((arg) => arg.startsWith("--allow-env="))?.slice("--allow-env=".length);
+  assert.deepEqual(env?.split(","), SERVER_ENV);
+  assert.ok(args.includes("--allow-run"));
+  assert.ok(
+    !workerPermissions({ store: { kind: "memory" } }).some((flag) => /allow-run/.test(flag)),
+  );
 });

@@ -105,12 +105,20 @@ export interface GrpcServerOptions extends CallHooks {
   onAcceptingRestarted?: (restart: { stalledMs: number }) => void;
   /**
    * Requests held unread, at most, in bytes with 4,096 more for each HTTP/2
-   * frame (what Deno's buffer costs): on a connection (default 8 MiB) and on the server (default 128
+   * frame (what Deno's buffer costs): on a connection (default 96 MiB) and on the server (default 384
    * MiB). Deno 2.8.3 takes a client's requests whether or not the call reads
    * them (`unread_requests.ts`); past a limit, the calls holding the most are
    * ended with `RESOURCE_EXHAUSTED` and their streams reset.
    */
   maxUnread?: Partial<UnreadLimits>;
+  /**
+   * Listens with `SO_REUSEPORT`, so that other processes that do too can
+   * listen on the same port, the kernel spreading connections among them
+   * (Linux and FreeBSD). Default false.
+   */
+  reusePort?: boolean;
+  /** Called for each connection the server holds, with how many it has taken so far. */
+  onConnectionAccepted?: (accepted: number) => void;
 }
 
 /** Where a {@linkcode GrpcServer} listens. */
@@ -132,6 +140,17 @@ export interface ListenOptions {
  * those channelz tracks): a forced shutdown closes them itself.
  */
 const SERVER_DEFAULTS: ServerOptions = { "grpc.enable_channelz": 0 };
+
+/** Has `server`'s `listen`, as grpc-js calls it with an address object, share the port. */
+function listenSharing(server: Server): void {
+  const listen = server.listen;
+  server.listen = function (this: Server, address: unknown, ...rest: unknown[]) {
+    const shared = typeof address === "object" && address !== null
+      ? { ...address, reusePort: true }
+      : address;
+    return (listen as (...args: unknown[]) => Server).call(this, shared, ...rest);
+  } as typeof server.listen;
+}
 
 /** The default of {@linkcode GrpcServerOptions.handshakeTimeoutMs}. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -201,6 +220,8 @@ export class GrpcServer {
   readonly #maxConnections: number;
   /** Connections held now, on every address. */
   #connections = 0;
+  /** Connections held since the start. */
+  #accepted = 0;
   readonly #unread: UnreadRequests;
 
   /** A server with no services yet, not listening. */
@@ -236,6 +257,7 @@ export class GrpcServer {
       handshakeTimeout: handshakeMs,
     });
     const http2Server = create(tls);
+    if (options.reusePort) listenSharing(http2Server as Server);
     // Before grpc-js's own listener, which reads grpc-timeout.
     http2Server.prependListener(
       "stream",
@@ -325,6 +347,7 @@ export class GrpcServer {
     }
     this.#connections++;
     socket.once("close", () => this.#connections--);
+    this.#options.onConnectionAccepted?.(++this.#accepted);
     return true;
   }
 
