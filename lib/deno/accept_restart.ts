@@ -7,7 +7,7 @@
  * spare file for this; grpc-go retries with backoff. Calling the handle's
  * `listen` again makes the listener watch the socket again, and it takes the
  * connections that waited; on a listener still watching it changes nothing
- * (400 calls a second for 20 s: every connection accepted once, RSS flat).
+ * (every 50 ms for 25 s: each connection accepted once, RSS flat).
  *
  * Remove once Deno's listener retries after EMFILE.
  *
