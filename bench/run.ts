@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parsedOrStatus } from "../cli/flags.ts";
 import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "./options.ts";
 import { run, type RunningServer, startServer } from "./process.ts";
-import { memoryOf } from "../testing/memory.ts";
+import { memoryOf, memoryOfTree } from "../testing/memory.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../testing/programs.ts";
@@ -137,10 +137,7 @@ const contenders: Contender[] = [
   {
     name: "server.ts Redis workers",
     start: () => sumServer(freshRedis(), ["--workers", String(cores)]),
-    skips: {
-      idle: "its memory is several processes'",
-      churn: "its memory is several processes'",
-    },
+    skips: { idle: "its memory is several processes'" },
   },
   { name: "grpc-go", start: () => startServer(goServer, ["-port", "0"]) },
   {
@@ -288,8 +285,9 @@ async function idleStreams(loadgen: string, pid: number, target: string): Promis
 
 /**
  * Memory after connections made and ended (finished, cancelled, dropped):
- * RSS after the first count, after the last, and how much it grew between.
- * A server that keeps nothing of closed connections stays flat.
+ * RSS after the first count, after the last, and how much it grew between,
+ * of the server's process and its children (workers). A server that keeps
+ * nothing of closed connections stays flat.
  */
 async function churnedConnections(loadgen: string, pid: number, target: string): Promise<Result> {
   const args = measurements.find((m) => m.id === "churn")!.args;
@@ -300,9 +298,9 @@ async function churnedConnections(loadgen: string, pid: number, target: string):
     if (errors > 0) throw new Error(`${errors} of ${n} churned connections failed`);
   };
   await churn(churnCounts[0]);
-  const first = await memoryOf(pid);
+  const first = await memoryOfTree(pid);
   await churn(churnCounts[1] - churnCounts[0]);
-  const last = await memoryOf(pid);
+  const last = await memoryOfTree(pid);
   return {
     rss_mib_first: first.rssKiB / 1024,
     rss_mib_last: last.rssKiB / 1024,
