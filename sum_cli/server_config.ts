@@ -64,7 +64,8 @@ Options:
   --worker-max-connections N  replace a worker after it has accepted this many
                               connections: a new one listens first, the old
                               one drains (default: 2000)
-  --worker-max-rss MIB        ...or once its memory passes this (default: 1024)
+  --worker-max-rss MIB        ...or once its memory passes this (default: 1024;
+                              at least 256: a new worker takes about 100)
   --tls-cert FILE             serve TLS with this certificate chain (PEM)...
   --tls-key FILE              ...and this private key (PEM)
   --client-ca FILE            require client certificates issued by this CA
@@ -273,8 +274,10 @@ export function serverConfig(
       values["worker-max-connections"],
       { min: 1, max: 1_000_000_000, integer: true },
     ),
+    // A limit a new worker is near would have workers replaced as fast as
+    // they start.
     workerMaxRssBytes: numberFlag("--worker-max-rss", values["worker-max-rss"], {
-      min: 64,
+      min: 256,
       max: 1024 * 1024,
       integer: true,
     }) * 1024 * 1024,

@@ -133,3 +133,15 @@ Deno.test("a store URL's password never appears in a message", () => {
     }
   }
 });
+
+Deno.test("workers: --workers is optional, replacement limits have defaults, and a memory limit near a new worker's is refused", () => {
+  const config = serverConfig([])!;
+  assert.equal(config.workers, undefined);
+  assert.equal(config.workerMaxConnections, 2000);
+  assert.equal(config.workerMaxRssBytes, 1024 * 2 ** 20);
+  assert.equal(serverConfig(["--workers", "4"])!.workers, 4);
+  assert.throws(
+    () => serverConfig(["--worker-max-rss", "100"]),
+    new UsageError('--worker-max-rss must be an integer from 256 to 1048576, not "100"'),
+  );
+});
