@@ -53,13 +53,15 @@ interface Worker {
 
 /**
  * Runs the workers until a signal stops them; resolves to the exit status:
- * 0 once every worker has drained, 1 if the first could not start (its own
- * message is on stderr) or workers kept dying at start.
+ * 0 once every worker has drained, 1 if a worker could not start (its own
+ * message is on stderr; the others are stopped) or workers kept dying at
+ * start.
  */
 export async function supervise(options: SuperviseOptions): Promise<number> {
   const { log } = options;
   const workers = new Set<Worker>();
-  const done = Promise.withResolvers<number>();
+  const done = Promise.withResolvers<void>();
+  let serving = false;
   let nextId = 1;
   let port = options.port;
   let stoppingSince: number | undefined;
@@ -103,10 +105,11 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   const exited = (worker: Worker, status: Deno.CommandStatus) => {
     workers.delete(worker);
     if (stoppingSince !== undefined) {
-      if (workers.size === 0) done.resolve(0);
+      if (workers.size === 0) done.resolve();
       return;
     }
-    if (worker.stopping) return;
+    // Before every worker serves, a worker's exit fails the start (below).
+    if (!serving || worker.stopping) return;
     const how = status.signal ? `signal ${status.signal}` : `status ${status.code}`;
     if (performance.now() - worker.startedAt < EARLY_EXIT_MS) earlyExits++;
     else earlyExits = 0;
@@ -135,7 +138,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 
   const stopAll = () => {
     stoppingSince = performance.now();
-    if (workers.size === 0) done.resolve(earlyExits >= MAX_EARLY_EXITS ? 1 : 0);
+    if (workers.size === 0) done.resolve();
     for (const worker of workers) {
       worker.stopping = true;
       signal(worker, "SIGTERM");
@@ -156,21 +159,22 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   }
 
   // The first worker chooses the port when asked for 0; the others share it.
-  const first = start();
-  const address = await first.listening;
-  if (address === undefined) {
-    const status = await first.process.status;
-    return status.code || 1;
+  const address = await start().listening;
+  if (address !== undefined) {
+    port = Number(address.slice(address.lastIndexOf(":") + 1));
+    const rest = Array.from({ length: options.workers - 1 }, start);
+    const started = await Promise.all(rest.map((worker) => worker.listening));
+    serving = stoppingSince === undefined && started.every((each) => each !== undefined);
   }
-  port = Number(address.slice(address.lastIndexOf(":") + 1));
-  const rest = Array.from({ length: options.workers - 1 }, start);
-  const all = await Promise.all(rest.map((worker) => worker.listening));
-  if (stoppingSince === undefined && all.every((started) => started !== undefined)) {
-    options.ready(address);
+  if (serving) {
+    options.ready(address!);
     log.log("info", "serving with workers", { workers: options.workers, address });
   }
-  const status = await done.promise;
-  return earlyExits >= MAX_EARLY_EXITS ? 1 : status;
+  // A worker that could not start has said why on stderr; the others stop.
+  const failedToStart = !serving && stoppingSince === undefined;
+  if (failedToStart) stopAll();
+  await done.promise;
+  return failedToStart || earlyExits >= MAX_EARLY_EXITS ? 1 : 0;
 }
 
 function signal(worker: Worker, name: Deno.Signal): void {

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { startProgram, startServerProgram, sumClient, totalAt } from "./helpers.ts";
-import type { ServerProgram } from "./helpers.ts";
+import type { Program, ServerProgram } from "./helpers.ts";
 import { startRedis } from "../testing/redis.ts";
 
 /** The workers a supervisor started, by number, with their pids, from its log. */
-function workersOf(server: ServerProgram): Map<number, number> {
+function workersOf(server: Program): Map<number, number> {
   const started = new Map<number, number>();
   for (const line of server.stderr.lines) {
     const match = line.match(/ info worker started worker=(\d+) pid=(\d+)/);
@@ -136,6 +136,23 @@ Deno.test("SIGTERM to the supervisor drains every worker: an open stream gets UN
   server.process.kill("SIGTERM");
   await assert.rejects(totals.next(), /UNAVAILABLE: the server is shutting down/);
   assert.equal(await server.exit(), 0);
+  for (const pid of workersOf(server).values()) assert.equal(running(pid), false);
+});
+
+Deno.test("workers that cannot listen (the port is taken) stop the server at start: their one error line, exit 1, no worker started again", async () => {
+  await using redis = await startRedis();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String(taken.addr.port);
+  await using server = await startProgram("server", [
+    ...["--workers", "2", "--store", redis.url, "--host", "127.0.0.1", "--port", port],
+  ]);
+  assert.equal(await server.exit(), 1);
+  assert.deepEqual(
+    server.stderr.lines.filter((line) =>
+      !/ (info|warn) /.test(line) || / worker exited/.test(line)
+    ),
+    [`error: cannot listen on 127.0.0.1:${port}: address already in use`],
+  );
   for (const pid of workersOf(server).values()) assert.equal(running(pid), false);
 });
 
