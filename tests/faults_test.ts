@@ -21,6 +21,7 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
 }
 import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
 import { floodUnread } from "./fixtures/unread_flood.ts";
+import { frame, grpcRequestHeaders, PREFACE } from "./fixtures/http2_frames.ts";
 import { memoryOf } from "../testing/memory.ts";
 
 const ones = function* (count: number) {
@@ -275,14 +276,13 @@ Deno.test("under a limit of 256 open files, connections past --max-connections a
     openFileLimit: 256,
   });
   const port = Number(server.target.split(":")[1]);
-  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const held: Deno.Conn[] = [];
   let refused = 0;
   try {
     // One at a time: each is held (the server answers with its SETTINGS) or closed.
     for (let i = 0; i < 300; i++) {
       const connection = await Deno.connect({ hostname: "127.0.0.1", port });
-      await connection.write(preface).catch(() => {});
+      await connection.write(PREFACE).catch(() => {});
       const answer = await within(5_000, connection.read(new Uint8Array(64)).catch(() => null));
       assert.notEqual(
         answer,
@@ -326,37 +326,13 @@ Deno.test("under a limit of 256 open files, a burst of 1,500 connections at once
   await server.stderr.waitFor(/ warn accepting again after \d+ ms/);
 });
 
-/** An HTTP/2 frame: its 9-byte header, then `payload`. */
-function frame(type: number, flags: number, stream: number, payload: number[]): Uint8Array {
-  const bytes = new Uint8Array(9 + payload.length);
-  new DataView(bytes.buffer).setUint32(0, payload.length << 8 | type);
-  bytes[4] = flags;
-  new DataView(bytes.buffer).setUint32(5, stream);
-  bytes.set(payload, 9);
-  return bytes;
-}
-
-/** HPACK: a header as a literal without indexing, its name new. */
-function literal(name: string, value: string): number[] {
-  const encoder = new TextEncoder();
-  return [0, name.length, ...encoder.encode(name), value.length, ...encoder.encode(value)];
-}
-
 Deno.test("watchers of a client that advertised a window of 0 and then sent FIN are let go at once, totals pending or not", async () => {
   await using sum = await startSumServer();
   const port = Number(sum.target.split(":")[1]);
   const connection = await Deno.connect({ hostname: "localhost", port });
-  const preface = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-  await connection.write(preface);
+  await connection.write(PREFACE);
   await connection.write(frame(4, 0, 0, [0, 4, 0, 0, 0, 0])); // SETTINGS: initial window 0
-  const headers = [
-    ...literal(":method", "POST"),
-    ...literal(":scheme", "http"),
-    ...literal(":path", "/sum.SumService/Watch"),
-    ...literal(":authority", "localhost"),
-    ...literal("content-type", "application/grpc"),
-    ...literal("te", "trailers"),
-  ];
+  const headers = grpcRequestHeaders("/sum.SumService/Watch");
   for (let stream = 1; stream < 20; stream += 2) {
     await connection.write(frame(1, 4, stream, headers)); // HEADERS, END_HEADERS
     await connection.write(frame(0, 1, stream, [0, 0, 0, 0, 0])); // an empty WatchRequest, END_STREAM

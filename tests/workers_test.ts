@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startProgram, startServerProgram, sumClient, totalAt } from "./helpers.ts";
 import type { Program, ServerProgram } from "./helpers.ts";
-import { startRedis } from "../testing/redis.ts";
+import { startRedis, type TestRedis } from "../testing/redis.ts";
 
 /** The workers a supervisor started, by number, with their pids, from its log. */
 function workersOf(server: Program): Map<number, number> {
@@ -28,6 +28,11 @@ function running(pid: number): boolean {
   }
 }
 
+/** The server with two workers sharing `redis`, and `more` flags. */
+function startTwoWorkers(redis: TestRedis, more: string[] = []): Promise<ServerProgram> {
+  return startServerProgram(["--workers", "2", "--store", redis.url, ...more]);
+}
+
 /** Stops the server as a user does (SIGTERM) and resolves to its exit status. */
 async function stopped(server: ServerProgram): Promise<number> {
   server.process.kill("SIGTERM");
@@ -45,7 +50,7 @@ async function streamOnes(target: string, count: number): Promise<number[]> {
 
 Deno.test("--workers 2 on Redis: two processes serve one port and one total; concurrent streams on both get every total exactly once", async () => {
   await using redis = await startRedis();
-  await using server = await startServerProgram(["--workers", "2", "--store", redis.url]);
+  await using server = await startTwoWorkers(redis);
   assert.equal(workersOf(server).size, 2);
   // 20 connections: that the kernel sends them all to one worker has odds of 1 in 2^19.
   const runs = await Promise.all(Array.from({ length: 20 }, () => streamOnes(server.target, 150)));
@@ -64,7 +69,7 @@ Deno.test("--workers 2 on Redis: two processes serve one port and one total; con
 
 Deno.test("workers SIGKILLed mid-stream are started again, and the stream resumes on them exactly once", async () => {
   await using redis = await startRedis();
-  await using server = await startServerProgram(["--workers", "2", "--store", redis.url]);
+  await using server = await startTwoWorkers(redis);
   await using client = await startProgram("client", ["--server", server.target]);
   await client.write("1\n".repeat(200));
   await client.stdout.waitForLines(200);
@@ -82,7 +87,7 @@ Deno.test("workers SIGKILLed mid-stream are started again, and the stream resume
 
 Deno.test("a Watch on one worker sees every total committed through the others, in order, without a gap", async () => {
   await using redis = await startRedis();
-  await using server = await startServerProgram(["--workers", "2", "--store", redis.url]);
+  await using server = await startTwoWorkers(redis);
   using watcher = sumClient(server.target);
   const totals = watcher.Watch({}, { timeout: 30_000 })[Symbol.asyncIterator]();
   assert.deepEqual((await totals.next()).value, { sum: 0 });
@@ -97,14 +102,7 @@ Deno.test("a Watch on one worker sees every total committed through the others, 
 
 Deno.test("a worker is replaced after --worker-max-connections while clients come and go: every number counts once, no client fails", async () => {
   await using redis = await startRedis();
-  await using server = await startServerProgram([
-    "--workers",
-    "2",
-    "--store",
-    redis.url,
-    "--worker-max-connections",
-    "5",
-  ]);
+  await using server = await startTwoWorkers(redis, ["--worker-max-connections", "5"]);
   let expected = 0;
   for (let round = 0; round < 6; round++) {
     const runs = await Promise.all(Array.from({ length: 4 }, () => streamOnes(server.target, 50)));
@@ -122,14 +120,7 @@ Deno.test("a worker is replaced after --worker-max-connections while clients com
 
 Deno.test("SIGTERM to the supervisor drains every worker: an open stream gets UNAVAILABLE after --grace, and all exit", async () => {
   await using redis = await startRedis();
-  await using server = await startServerProgram([
-    "--workers",
-    "2",
-    "--store",
-    redis.url,
-    "--grace",
-    "1",
-  ]);
+  await using server = await startTwoWorkers(redis, ["--grace", "1"]);
   using client = sumClient(server.target);
   const totals = client.Watch({})[Symbol.asyncIterator]();
   assert.deepEqual(await totals.next(), { done: false, value: { sum: 0 } });
