@@ -24,15 +24,7 @@ import { serveSum } from "./sum/serve.ts";
 import { StoreOpenError } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
 import { LogBudget } from "./cli/log_budget.ts";
-import { supervise } from "./cli/supervisor.ts";
-import {
-  serveAsWorker,
-  WORKER_VARIABLE,
-  workerNumber,
-  workerPermissions,
-  workerPlan,
-} from "./sum_cli/workers.ts";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { serveAsWorker, superviseWorkers, workerNumber, workerPlan } from "./sum_cli/workers.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
 
@@ -106,32 +98,8 @@ async function main(args: string[]): Promise<number> {
   if (worker === undefined) {
     const plan = workerPlan(config);
     if (plan.notice) log.log("warn", plan.notice);
-    if (plan.workers > 1 && Deno.permissions.querySync({ name: "run" }).state !== "granted") {
-      console.error("error: --workers needs --allow-run: the server starts its workers");
-      return 1;
-    }
     if (plan.workers > 1) {
-      return await supervise({
-        workers: plan.workers,
-        port: config.port,
-        log,
-        ready: (address) => console.log(`listening on ${address}`),
-        command: (id, port) => ({
-          command: Deno.execPath(),
-          args: [
-            "run",
-            "--quiet",
-            ...workerPermissions(config),
-            "--config",
-            fromFileUrl(new URL("./deno.json", import.meta.url)),
-            fromFileUrl(import.meta.url),
-            ...args,
-            "--port",
-            String(port),
-          ],
-          env: { [WORKER_VARIABLE]: String(id) },
-        }),
-      });
+      return await superviseWorkers(plan.workers, { config, args, log, script: import.meta.url });
     }
   }
   let credentials;

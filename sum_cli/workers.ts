@@ -4,7 +4,10 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "./server_config.ts";
+import { supervise } from "../cli/supervisor.ts";
+import type { Logger } from "../cli/log.ts";
 
 /** The variable a supervisor sets for its workers: the worker's number. */
 export const WORKER_VARIABLE = "SUM_WORKER";
@@ -80,6 +83,46 @@ export function workerPermissions(config: Pick<ServerConfig, "store">): string[]
   if (granted({ name: "sys", kind: "uid" })) flags.push("--allow-sys=uid");
   flags.push(`--allow-env=${SERVER_ENV.join(",")}`);
   return flags;
+}
+
+/**
+ * Serves as the supervisor of `workers` processes, each running `script`
+ * (server.ts) with the server's own `args` and the port the first one bound;
+ * resolves to the exit status. Refuses, in one line, without `--allow-run`.
+ */
+export async function superviseWorkers(
+  workers: number,
+  { config, args, log, script }: {
+    config: ServerConfig;
+    args: string[];
+    log: Logger;
+    script: string;
+  },
+): Promise<number> {
+  if (Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+    console.error("error: --workers needs --allow-run: the server starts its workers");
+    return 1;
+  }
+  const flags = [
+    "run",
+    "--quiet",
+    ...workerPermissions(config),
+    "--config",
+    fileURLToPath(new URL("../deno.json", import.meta.url)),
+    fileURLToPath(script),
+    ...args,
+  ];
+  return await supervise({
+    workers,
+    port: config.port,
+    log,
+    ready: (address) => console.log(`listening on ${address}`),
+    command: (id, port) => ({
+      command: Deno.execPath(),
+      args: [...flags, "--port", String(port)],
+      env: { [WORKER_VARIABLE]: String(id) },
+    }),
+  });
 }
 
 /**
