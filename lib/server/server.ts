@@ -105,10 +105,11 @@ export interface GrpcServerOptions extends CallHooks {
   onAcceptingRestarted?: (restart: { stalledMs: number }) => void;
   /**
    * Requests held unread, at most, in bytes with 4,096 more for each HTTP/2
-   * frame (what Deno's buffer costs): on a connection (default 96 MiB) and on the server (default 384
-   * MiB). Deno 2.8.3 takes a client's requests whether or not the call reads
-   * them (`unread_requests.ts`); past a limit, the calls holding the most are
-   * ended with `RESOURCE_EXHAUSTED` and their streams reset.
+   * frame (what Deno's buffer costs): on a connection (default 96 MiB) and
+   * on the server (default 384 MiB). Deno 2.8.3 takes a client's requests
+   * whether or not the call reads them (`unread_requests.ts`); past a limit,
+   * the calls holding the most are ended with `RESOURCE_EXHAUSTED` and their
+   * streams reset.
    */
   maxUnread?: Partial<UnreadLimits>;
   /**
