@@ -16,6 +16,9 @@ import {
   type Outcome,
   StoreOpenError,
 } from "./store.ts";
+import { FEED_SCHEMA, type News, SqliteFeed } from "./sqlite_feed.ts";
+
+export type { News };
 
 /**
  * How hard a commit waits for the disk: `full` survives power loss;
@@ -50,11 +53,19 @@ INSERT INTO total (id, value) VALUES (1, 0);
 `;
 
 const SCHEMA = `
+${FEED_SCHEMA}
 CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL,
   seen INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied (client TEXT NOT NULL, seq INTEGER NOT NULL,
   total INTEGER NOT NULL, PRIMARY KEY (client, seq)) WITHOUT ROWID;
 `;
+
+/**
+ * How long a commit waits for another process's to finish before it fails
+ * (`database is locked`). A commit holds the lock while the disk takes it,
+ * 6–12 ms at times on the machine this was measured on.
+ */
+export const LOCK_WAIT_MS = 5_000;
 
 /** Thrown for a file whose contents this store did not write; its message says what is wrong. */
 class NotOurState extends Error {}
@@ -68,7 +79,11 @@ function storedTotal(db: DatabaseSync): number {
         "(restore the file, or start from a new one)",
     );
   }
-  const { value } = rows[0];
+  return storedValue(rows[0].value);
+}
+
+/** The total's value as read, if it is an int32. */
+function storedValue(value: unknown): number {
   if (
     typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX
   ) {
@@ -84,32 +99,47 @@ function storedTotal(db: DatabaseSync): number {
  * The total in an SQLite file, on Deno's built-in `node:sqlite`: write-ahead
  * log, one transaction per commit. Beside the total, per client (for
  * exactly-once), the last number applied and the totals of the last
- * {@linkcode CLIENT_WINDOW}, written in the same transaction. The file is held with an exclusive lock for
- * as long as it is open, so a second server on it fails at once instead of
- * both serving from one file. Every call blocks until the disk has answered:
- * `sqlite_store.ts` runs it on a worker thread.
+ * {@linkcode CLIENT_WINDOW}, and each commit's totals for the other processes
+ * on the file (`sqlite_feed.ts`), all written in the same transaction.
+ *
+ * Several processes may serve from one file: each commit takes SQLite's
+ * write lock (`BEGIN IMMEDIATE`, waiting up to {@linkcode LOCK_WAIT_MS} for
+ * it) and reads the total and the clients' records under it, so commits are
+ * serialized whoever makes them. Every call blocks until the disk has
+ * answered: `sqlite_store.ts` runs it on a worker thread.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { SqliteFile } from "./sqlite_file.ts";
  * const path = await Deno.makeTempFile({ suffix: ".db" });
- * const file = SqliteFile.open(path, { synchronous: "full" });
- * file.commit([{ amount: 7, count: 1 }]);
- * file.close();
- * assert.equal(SqliteFile.open(path, { synchronous: "full" }).total, 7);
+ * const [one, other] = [1, 2].map(() => SqliteFile.open(path, { synchronous: "full" }));
+ * one.commit([{ amount: 7, count: 1 }]);
+ * assert.deepEqual(other.commit([{ amount: 1, count: 1 }]), {
+ *   outcomes: [{ total: 8 }],
+ *   applied: [8],
+ *   news: { totals: [7] },
+ * });
+ * assert.deepEqual(one.news(), { totals: [8] });
+ * one.close();
+ * other.close();
+ * assert.equal(SqliteFile.open(path, { synchronous: "full" }).total, 8);
  * ```
  */
 export class SqliteFile {
   readonly #db: DatabaseSync;
+  readonly #read: StatementSync;
   readonly #update: StatementSync;
   readonly #clients: SqliteClients;
+  readonly #feed: SqliteFeed;
   #total: number;
 
   private constructor(db: DatabaseSync, clientExpiryMs: number, maxClients: number) {
     this.#db = db;
+    this.#read = db.prepare("SELECT value FROM total WHERE id = 1");
     this.#update = db.prepare("UPDATE total SET value = ? WHERE id = 1");
     this.#clients = new SqliteClients(db, clientExpiryMs, maxClients);
+    this.#feed = new SqliteFeed(db);
     this.#total = storedTotal(db);
   }
 
@@ -125,12 +155,11 @@ export class SqliteFile {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
-      db.exec("PRAGMA busy_timeout = 0");
-      db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(`PRAGMA synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
-      // A write at once takes the exclusive lock, and shows now rather than
-      // at the first call that the file cannot be written.
+      // A write at once shows now rather than at the first call that the
+      // file cannot be written.
       db.exec("BEGIN IMMEDIATE");
       const made = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'total'")
         .get();
@@ -151,33 +180,67 @@ export class SqliteFile {
     }
   }
 
-  /** The committed total. */
+  /** The total as of this process's last read or commit. */
   get total(): number {
     return this.#total;
   }
 
-  /**
-   * Applies `changes` in order, each checked on its own, in one transaction;
-   * throws {@linkcode CommitFailed} (rolled back) if the file cannot take it.
-   */
-  commit(changes: readonly ChangeByValue[]): { outcomes: Outcome[]; applied: number[] } {
-    const ledger = changes.some((change) => change.key) ? this.#clients.ledger() : undefined;
-    const { total, outcomes, applied } = applyChanges(this.#total, changes, ledger);
-    if (applied.length === 0) return { outcomes, applied };
-    try {
-      this.#db.exec("BEGIN IMMEDIATE");
-      this.#update.run(total);
-      if (ledger) this.#clients.write(ledger.records);
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      throw new CommitFailed(messageOf(error), { cause: error });
-    }
-    this.#total = total;
-    return { outcomes, applied };
+  /** What other processes committed since this one last read or committed. */
+  news(): News {
+    const news = this.#feed.read();
+    this.#heard(news);
+    return news;
   }
 
-  /** Closes the file, releasing its lock. */
+  /** {@linkcode news}, if another process has committed since the last look; cheap when none has. */
+  newsIfAny(): News | undefined {
+    const news = this.#feed.readIfChanged();
+    if (news) this.#heard(news);
+    return news;
+  }
+
+  #heard({ totals }: News): void {
+    if (totals.length === 0) return;
+    this.#total = totals[totals.length - 1];
+    this.#clients.othersWrote();
+  }
+
+  /**
+   * Applies `changes` in order, each checked on its own against the total
+   * under the write lock, in one transaction; throws {@linkcode CommitFailed}
+   * (rolled back) if the file cannot take it. `news`: what other processes
+   * committed before it.
+   */
+  commit(
+    changes: readonly ChangeByValue[],
+  ): { outcomes: Outcome[]; applied: number[]; news: News } {
+    const position = this.#feed.position;
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      const news = this.#feed.read();
+      const ledger = changes.some((change) => change.key) ? this.#clients.ledger() : undefined;
+      const before = storedValue(this.#read.get()?.value);
+      const { total, outcomes, applied } = applyChanges(before, changes, ledger);
+      if (applied.length > 0) {
+        this.#update.run(total);
+        if (ledger) this.#clients.write(ledger.records);
+        this.#feed.append(applied);
+      }
+      this.#db.exec("COMMIT");
+      this.#heard(news);
+      this.#total = total;
+      return { outcomes, applied, news };
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      this.#feed.rewind(position);
+      this.#clients.othersWrote();
+      throw error instanceof CommitFailed
+        ? error
+        : new CommitFailed(messageOf(error), { cause: error });
+    }
+  }
+
+  /** Closes the file. */
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
@@ -195,14 +258,18 @@ class SqliteClients implements LedgerReader {
   readonly #expire: StatementSync;
   readonly #expireApplied: StatementSync;
   readonly #maxClients: number;
-  /** Rows of `clients`, kept as they are written and expired. */
-  #count: number;
+  readonly #countRows: StatementSync;
+  /**
+   * Rows of `clients`, kept as this process writes them; counted again once
+   * another process may have written some.
+   */
+  #count: number | undefined;
   #swept = 0;
 
   constructor(db: DatabaseSync, expiryMs: number, maxClients: number) {
     this.#expiryMs = expiryMs;
     this.#maxClients = maxClients;
-    this.#count = Number(db.prepare("SELECT count(*) AS n FROM clients").get()?.n ?? 0);
+    this.#countRows = db.prepare("SELECT count(*) AS n FROM clients");
     this.#read = db.prepare("SELECT last_seq, seen FROM clients WHERE id = ?");
     this.#totalAt = db.prepare("SELECT total FROM applied WHERE client = ? AND seq = ?");
     this.#upsert = db.prepare(
@@ -226,10 +293,19 @@ class SqliteClients implements LedgerReader {
 
   clients(): number {
     // At the limit, those expired since the last sweep go first (at most
-    // once a second: outside a commit, each DELETE waits for the disk).
+    // once a second).
     const now = Date.now();
-    if (this.#count >= this.#maxClients && now - this.#swept >= 1_000) this.#sweep(now);
-    return this.#count;
+    if (this.#counted() >= this.#maxClients && now - this.#swept >= 1_000) this.#sweep(now);
+    return this.#counted();
+  }
+
+  /** Another process wrote to the file: the count is taken again when next needed. */
+  othersWrote(): void {
+    this.#count = undefined;
+  }
+
+  #counted(): number {
+    return this.#count ??= Number(this.#countRows.get()?.n ?? 0);
   }
 
   last(client: string): number | undefined {
@@ -260,7 +336,7 @@ class SqliteClients implements LedgerReader {
     for (const [client, { fresh, last, totals }] of records) {
       if (fresh) {
         this.#forget.run(client);
-        if (!this.#read.get(client)) this.#count++;
+        if (!this.#read.get(client) && this.#count !== undefined) this.#count++;
       }
       this.#upsert.run(client, last, now);
       for (const [seq, total] of totals) this.#insert.run(client, seq, total);
@@ -269,11 +345,12 @@ class SqliteClients implements LedgerReader {
     if (now - this.#swept >= this.#expiryMs / 10) this.#sweep(now);
   }
 
-  /** Forgets the clients idle longer than the expiry (inside a transaction, or as one). */
+  /** Forgets the clients idle longer than the expiry, inside a commit's transaction. */
   #sweep(now: number): void {
     this.#swept = now;
     this.#expireApplied.run(now - this.#expiryMs);
-    this.#count -= Number(this.#expire.run(now - this.#expiryMs).changes);
+    this.#expire.run(now - this.#expiryMs);
+    this.#count = undefined;
   }
 }
 
@@ -285,16 +362,31 @@ function openFailure(error: unknown, path: string): string {
     return `deno was not given access to the file; run it with --allow-read=${path} --allow-write=${path}`;
   }
   if (/database is locked/.test(message)) {
-    return "the file is in use by another server (only one server may use a file)";
+    return `another program held the file's write lock for more than ${LOCK_WAIT_MS / 1000} s`;
   }
   if (/unable to open database file/.test(message)) {
-    return "cannot open or create the file (does its folder exist, and may it be written?)";
+    if (!exists(path)) {
+      return "cannot open or create the file (does its folder exist, and may it be written?)";
+    }
+    // An existing file fails so when its -wal and -shm files cannot be made beside it.
+    return cannotWrite(`${message}: SQLite keeps a -wal and a -shm file beside it`);
   }
-  if (/readonly|read-only|disk I\/O error/.test(message)) {
-    return `the file cannot be written (${message}): is its file system read-only or failing?`;
-  }
+  if (/readonly|read-only|disk I\/O error/.test(message)) return cannotWrite(message);
   if (/file is not a database|malformed/.test(message)) {
     return `the file is not an SQLite database of this server (${message})`;
   }
   return message;
+}
+
+function cannotWrite(reason: string): string {
+  return `the file cannot be written (${reason}): is its file system read-only or failing?`;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import type { SqliteSync } from "./sqlite_file.ts";
-import type { WorkerReply, WorkerRequest } from "./sqlite_worker.ts";
+import type { News } from "./sqlite_feed.ts";
+import type { WorkerNews, WorkerReply, WorkerRequest } from "./sqlite_worker.ts";
 import { LocalStore } from "./local_store.ts";
 import {
   type Change,
@@ -28,16 +29,23 @@ export interface SqliteStoreOptions extends StoreOptions {
  * numbers (47k numbers/s). On a worker, the numbers that arrive while a commit
  * is in flight form the next one.
  *
+ * Any number of stores, in this process or others, may share one file: each
+ * hears of the others' commits within `FEED_POLL_MS` (`sqlite_feed.ts`), and
+ * {@linkcode caughtUp} reads them at once.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { SqliteStore } from "./sqlite_store.ts";
  * const path = await Deno.makeTempFile({ suffix: ".db" });
- * const store = await SqliteStore.open(path);
+ * const [store, other] = await Promise.all([SqliteStore.open(path), SqliteStore.open(path)]);
  * await store.commit([{ amount: 7, count: 1 }]);
- * await store.close();
+ * assert.deepEqual(await other.commit([{ amount: 1, count: 1 }]), [{ total: 8 }]);
+ * await store.caughtUp();
+ * assert.equal(store.total, 8);
+ * await Promise.all([store.close(), other.close()]);
  * const reopened = await SqliteStore.open(path);
- * assert.equal(reopened.total, 7);
+ * assert.equal(reopened.total, 8);
  * await reopened.close();
  * await Deno.remove(path);
  * ```
@@ -59,7 +67,10 @@ export class SqliteStore extends LocalStore implements TotalStore {
     this.#worker = new Worker(new URL("./sqlite_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    this.#worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => this.#replies.shift()!(data);
+    this.#worker.onmessage = ({ data }: MessageEvent<WorkerReply | WorkerNews>) => {
+      if (data.kind === "news") this.#hear(data.news);
+      else this.#replies.shift()!(data);
+    };
     this.#worker.onerror = (event) => {
       event.preventDefault();
       this.#workerFailed(event.message);
@@ -134,11 +145,31 @@ export class SqliteStore extends LocalStore implements TotalStore {
         maybeApplied: false,
       });
     }
+    this.#hear(reply.news);
     if (reply.applied.length > 0) {
       this.#total = reply.applied[reply.applied.length - 1];
       this.listener.committed(reply.applied);
     }
     return reply.outcomes;
+  }
+
+  /** Tells the listener what other processes committed to the file. */
+  #hear({ totals, gap }: News): void {
+    if (gap !== undefined) this.listener.gap(`${this.name}: ${gap}`);
+    if (totals.length === 0) return;
+    this.#total = totals[totals.length - 1];
+    this.listener.committed(totals);
+  }
+
+  override async caughtUp(): Promise<void> {
+    const reply = await this.#ask({ kind: "catch up" });
+    if (reply.kind !== "caught up") {
+      const reason = reply.kind === "failed" ? reply.message : reply.kind;
+      throw new StoreFailure(`the store ${this.name} could not be read (${reason})`, {
+        maybeApplied: false,
+      });
+    }
+    this.#hear(reply.news);
   }
 
   /** Closes the file once the commits sent before have finished. */

@@ -63,18 +63,24 @@ Deno.test("deno task server keeps its total in sum.db where it runs: stopped and
   assert.deepEqual(await client.Add({ num: 1 }), { sum: 12 });
 });
 
-Deno.test("a second server on the same file fails at start with one line naming the file", async () => {
+Deno.test("two servers on one file share its total: each answers with what both were sent, and a Watch on one sees the other's totals", async () => {
   await using dir = await tempDir();
   await using first = await startServerProgram([], { cwd: dir.path });
-  await using second = await startProgram("server", ["--port", "0"], { cwd: dir.path });
-  assert.equal(await second.exit(), 1);
-  assert.equal(
-    second.stderr.text,
-    "error: cannot open the store sqlite:sum.db: the file is in use by another server " +
-      "(only one server may use a file)\n",
+  await using second = await startServerProgram([], { cwd: dir.path });
+  using one = sumClient(first.target);
+  using other = sumClient(second.target);
+  const watched = other.Watch({}, { timeout: 30_000 })[Symbol.asyncIterator]();
+  assert.deepEqual((await watched.next()).value, { sum: 0 });
+  assert.deepEqual(await one.Add({ num: 5 }), { sum: 5 });
+  assert.deepEqual(await other.Add({ num: 6 }), { sum: 11 });
+  assert.deepEqual(
+    (await collect(one.SumServer([{ num: 1 }, { num: 2 }]))).map(({ sum }) => sum),
+    [12, 14],
   );
-  using client = sumClient(first.target);
-  assert.deepEqual(await client.Add({ num: 1 }), { sum: 1 }, "the first one still serves");
+  const seen = [];
+  while (seen.at(-1) !== 14) seen.push((await watched.next()).value!.sum);
+  assert.deepEqual(seen, [5, 11, 12, 14], "the Watch on the second saw the first's totals too");
+  await watched.return?.();
 });
 
 Deno.test("SIGKILL of the server while 200,000 numbers stream in: after a restart the total is at least the last one printed and at most what was sent", async () => {
