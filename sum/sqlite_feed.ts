@@ -81,17 +81,18 @@ export class SqliteFeed {
     const totals: number[] = [];
     let gap: string | undefined;
     for (const { n, totals: blob } of rows) {
-      const values = typeof n === "number" && blob instanceof Uint8Array ? decode(blob) : undefined;
-      if (values === undefined || (n as number) <= this.#last) {
-        gap ??= `the file's table feed holds a row this store did not write (n=${String(n)})`;
+      const at = Number(n);
+      const missed = at - this.#last - 1;
+      this.#last = at;
+      const values = blob instanceof Uint8Array ? decode(blob) : undefined;
+      if (values === undefined) {
+        gap ??= `the file's table feed holds a row this store did not write (n=${at})`;
         continue;
       }
-      const missed = (n as number) - this.#last - 1;
-      if (missed > 0 && this.#last > 0) {
+      if (missed > 0) {
         gap ??= `${missed} commits of other servers were trimmed from the file before this ` +
           `server read them (it keeps the last ${FEED_LENGTH.toLocaleString("en")})`;
       }
-      this.#last = n as number;
       totals.push(...values);
     }
     return gap === undefined ? { totals } : { totals, gap };
