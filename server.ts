@@ -7,6 +7,7 @@
  */
 import {
   type CallSummary,
+  type ServerCredentials,
   serverCredentials,
   Status,
   statusName,
@@ -16,12 +17,12 @@ import { hostPort, parsedOrStatus } from "./cli/flags.ts";
 import { bindFailure } from "./cli/failures.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { createLogger, type Logger } from "./cli/log.ts";
-import { serverConfig, serverUsage } from "./sum_cli/server_config.ts";
+import { type ServerConfig, serverConfig, serverUsage } from "./sum_cli/server_config.ts";
 import { sqliteAccessProblem } from "./sum_cli/sqlite_access.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
 import { versionText } from "./cli/invocation.ts";
 import { serveSum } from "./sum/serve.ts";
-import { StoreOpenError } from "./sum/store.ts";
+import { StoreOpenError, type TotalStore } from "./sum/store.ts";
 import { openStore } from "./sum/store_url.ts";
 import { LogBudget } from "./cli/log_budget.ts";
 import { serveAsWorker, superviseWorkers, workerNumber, workerPlan } from "./sum_cli/workers.ts";
@@ -95,41 +96,22 @@ async function main(args: string[]): Promise<number> {
     format: config.logFormat,
     fields: worker === undefined ? undefined : { worker },
   });
-  if (worker === undefined) {
-    const plan = workerPlan(config);
-    if (plan.notice) log.log("warn", plan.notice);
-    if (plan.workers > 1) {
-      return await superviseWorkers(plan.workers, { config, args, log, script: import.meta.url });
-    }
-  }
-  let credentials;
-  try {
-    credentials = tls && serverCredentials(tls);
-  } catch (error) {
-    if (!(error instanceof TlsOptionsError)) throw error;
-    const flags = tls?.clientCa
-      ? "--tls-cert, --tls-key and --client-ca"
-      : "--tls-cert and --tls-key";
-    console.error(`error: cannot serve TLS with ${flags}: ${error.message}`);
-    return 1;
-  }
-  if (config.store.kind === "sqlite") {
-    const problem = sqliteAccessProblem(config.store.path, args);
-    if (problem !== undefined) {
-      console.error(`error: cannot open the store sqlite:${config.store.path}: ${problem}`);
+  const opened = await openForServing(config, args);
+  if (typeof opened === "number") return opened;
+  const { credentials, store } = opened;
+  const plan = worker === undefined ? workerPlan(config) : { workers: 1 };
+  if (plan.workers > 1) {
+    // What would stop every worker is found here first, and told in one line.
+    try {
+      await store.connect();
+    } catch (error) {
+      if (!(error instanceof StoreOpenError)) throw error;
+      console.error(`error: ${error.message}`);
       return 1;
+    } finally {
+      await store.close();
     }
-  }
-  let store;
-  try {
-    store = await openStore(config.store, {
-      clientExpiryMs: config.clientExpiryMs,
-      maxClients: config.maxClients,
-    });
-  } catch (error) {
-    if (!(error instanceof StoreOpenError)) throw error;
-    console.error(`error: ${error.message}`);
-    return 1;
+    return await superviseWorkers(plan.workers, { config, args, log, script: import.meta.url });
   }
   const asWorker = worker === undefined ? undefined : serveAsWorker({
     maxConnections: config.workerMaxConnections,
@@ -212,7 +194,49 @@ async function main(args: string[]): Promise<number> {
     store: store.name,
     total: store.available ? store.total : undefined,
   });
+  // A warning if the user asked for workers; the default just says how it serves.
+  if (plan.notice) log.log(config.workers === undefined ? "info" : "warn", plan.notice);
   return await stopped.promise;
+}
+
+/**
+ * The TLS credentials and the store, or the exit status after one line
+ * saying why the server cannot serve with them.
+ */
+async function openForServing(
+  config: ServerConfig,
+  args: string[],
+): Promise<{ credentials?: ServerCredentials; store: TotalStore } | number> {
+  const { tls } = config;
+  let credentials;
+  try {
+    credentials = tls && serverCredentials(tls);
+  } catch (error) {
+    if (!(error instanceof TlsOptionsError)) throw error;
+    const flags = tls?.clientCa
+      ? "--tls-cert, --tls-key and --client-ca"
+      : "--tls-cert and --tls-key";
+    console.error(`error: cannot serve TLS with ${flags}: ${error.message}`);
+    return 1;
+  }
+  if (config.store.kind === "sqlite") {
+    const problem = sqliteAccessProblem(config.store.path, args);
+    if (problem !== undefined) {
+      console.error(`error: cannot open the store sqlite:${config.store.path}: ${problem}`);
+      return 1;
+    }
+  }
+  try {
+    const store = await openStore(config.store, {
+      clientExpiryMs: config.clientExpiryMs,
+      maxClients: config.maxClients,
+    });
+    return { credentials, store };
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 1;
+  }
 }
 
 if (import.meta.main) {

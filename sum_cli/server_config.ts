@@ -58,9 +58,9 @@ Options:
   --grace SECONDS             on SIGINT/SIGTERM, how long open calls may still
                               run (default: 5)
   --workers N                 serving processes, all on the one port, under
-                              one supervisor (default: 1); with a redis://
-                              store, which they share (an sqlite: file or
-                              memory is held by one process: 1 worker)
+                              one supervisor, sharing the store (default: one
+                              a core, up to 8; 1 with memory, which one
+                              process holds)
   --worker-max-connections N  replace a worker after it has accepted this many
                               connections: a new one listens first, the old
                               one drains (default: 2000)

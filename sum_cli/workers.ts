@@ -38,32 +38,42 @@ export function workerNumber(): number | undefined {
 }
 
 /**
- * How many workers serve, and why not as many as asked, if not. Without
- * `--workers`, one: the default store, an SQLite file, is held by one
- * process.
+ * Workers when `--workers` is not given, at most: each costs about 100 MiB
+ * at start, and every one of them commits through the one writer of the
+ * store (SQLite's write lock, Redis's one thread), which more workers do not
+ * make faster. `--workers` asks for more.
+ */
+export const MAX_DEFAULT_WORKERS = 8;
+
+/**
+ * How many workers serve, and why not as many as asked (or as the default
+ * would have), if not: without `--workers`, one a core, up to
+ * {@linkcode MAX_DEFAULT_WORKERS}; one where the store is `memory`, which one
+ * process holds, or where processes cannot share a port.
  */
 export function workerPlan(
   config: Pick<ServerConfig, "workers" | "store">,
-  os: string = Deno.build.os,
+  { os = Deno.build.os, cores = navigator.hardwareConcurrency }: { os?: string; cores?: number } =
+    {},
 ): { workers: number; notice?: string } {
   const asked = config.workers;
-  if (asked === undefined || asked === 1) return { workers: 1 };
-  const { store } = config;
-  if (store.kind !== "redis") {
-    const held = store.kind === "memory" ? "memory" : `sqlite:${store.path}`;
+  const wanted = asked ?? Math.min(cores, MAX_DEFAULT_WORKERS);
+  if (wanted === 1) return { workers: 1 };
+  const not = asked === undefined ? "" : `, not ${asked}`;
+  if (config.store.kind === "memory") {
     return {
       workers: 1,
-      notice: `serving with 1 worker, not ${asked}: the store ${held} is held by one process ` +
-        "(a redis:// store is shared by every worker)",
+      notice: `serving with 1 worker${not}: the store memory is held by one process ` +
+        "(an sqlite: file or a redis:// store is shared by every worker)",
     };
   }
   if (os !== "linux" && os !== "freebsd") {
     return {
       workers: 1,
-      notice: `serving with 1 worker: processes cannot share a port on ${os} (SO_REUSEPORT)`,
+      notice: `serving with 1 worker${not}: processes cannot share a port on ${os} (SO_REUSEPORT)`,
     };
   }
-  return { workers: asked };
+  return { workers: wanted };
 }
 
 /**

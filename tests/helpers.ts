@@ -107,13 +107,21 @@ export type ServerProgram = Program & {
  * resolves once it prints its listening line. Without `cwd` it runs in a new
  * folder of its own, removed when it is disposed, so that its default store
  * (`sum.db` there) is a fresh durable total.
+ *
+ * It is one process (`--workers 1`) unless `args` say `--workers` or
+ * `defaultWorkers` is set: what most tests mean by "the server", killed with
+ * one signal; `workers_test.ts` specifies the workers.
  */
 export async function startServerProgram(
   args: string[] = [],
-  options: StartOptions = {},
+  options: StartOptions & { defaultWorkers?: boolean } = {},
 ): Promise<ServerProgram> {
   const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "sum-server-" });
-  const program = await startProgram("server", ["--port", "0", ...args], { ...options, cwd });
+  const workers = options.defaultWorkers || args.includes("--workers") ? [] : ["--workers", "1"];
+  const program = await startProgram("server", ["--port", "0", ...workers, ...args], {
+    ...options,
+    cwd,
+  });
   const stop = program[Symbol.asyncDispose];
   const dispose = async () => {
     await stop();
@@ -168,4 +176,10 @@ export const numbersOf = (count: number): number[] =>
 export function runningTotals(numbers: number[], from = 0): number[] {
   let total = from;
   return numbers.map((n) => total += n);
+}
+
+/** A folder of its own for a test; removed when disposed. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "sum-test-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }

@@ -14,18 +14,13 @@ import {
   startServerProgram,
   startSumServer,
   sumClient,
+  tempDir,
   TextSink,
   totalAt,
 } from "./helpers.ts";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { denoEnv } from "../testing/environment.ts";
-
-/** A folder of its own for a test; removed when disposed. */
-async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "sum-sqlite-" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
 
 /** A tmpfs of `size` mounted on a new folder; unmounted when disposed. Needs root. */
 async function tmpfs(size: string, mode: "rw" | "ro" = "rw") {
