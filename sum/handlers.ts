@@ -190,8 +190,13 @@ export function sumService(
     },
 
     async *Watch(request, context) {
+      // A current-only Watch is a read, answered even while the server
+      // drains: a client that connected just before its GOAWAY gets its total.
+      const signal = request.current_only
+        ? context.signal
+        : AbortSignal.any([context.signal, draining]);
       try {
-        for await (const sum of total.watch(AbortSignal.any([context.signal, draining]))) {
+        for await (const sum of total.watch(signal)) {
           yield { sum };
           if (request.current_only) return;
         }

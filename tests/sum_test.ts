@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { type CallSummary, INT32_MAX, isGrpcError, Status } from "../lib/mod.ts";
+import {
+  type CallContext,
+  type CallSummary,
+  GrpcError,
+  INT32_MAX,
+  isGrpcError,
+  Status,
+} from "../lib/mod.ts";
+import { sumService } from "../sum/handlers.ts";
+import { MemoryStore } from "../sum/memory_store.ts";
+import { RunningTotal } from "../sum/total.ts";
 import type { ReplyMessage } from "../sum/api.ts";
 import { collect, rejection, startSumServer, sumClient } from "./helpers.ts";
 
@@ -350,4 +360,16 @@ Deno.test("deadlines beyond 2^31 ms (25 days and more) hold: a Watch with a 30-d
     assert.match(await ended, /CANCELLED/);
     assert.equal(seen.at(-1), seen.length - 1 + seen[0], "it saw the new total");
   }
+});
+
+Deno.test("while the server drains, a current-only Watch is still answered (a client that connected just before the GOAWAY gets its total); a following Watch ends UNAVAILABLE", async () => {
+  const total = new RunningTotal(new MemoryStore());
+  await total.add(5);
+  const draining = AbortSignal.abort(
+    new GrpcError(Status.UNAVAILABLE, "the server is shutting down"),
+  );
+  const { Watch } = sumService({ total, draining });
+  const context = { signal: new AbortController().signal } as CallContext;
+  assert.deepEqual(await Array.fromAsync(Watch!({ current_only: true }, context)), [{ sum: 5 }]);
+  await assert.rejects(Array.fromAsync(Watch!({}, context)), /the server is shutting down/);
 });
