@@ -15,6 +15,7 @@ import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "
 import { run, type RunningServer, startServer } from "./process.ts";
 import { memoryOf, memoryOfTree } from "../testing/memory.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
+import { goBuild } from "./go_build.ts";
 import { format, median, table } from "./stats.ts";
 import { taskArgs } from "../testing/programs.ts";
 import { startRedis } from "../testing/redis.ts";
@@ -238,18 +239,11 @@ const measurements: Measurement[] = [
 const built = await Deno.makeTempDir({ prefix: "sum-bench-" });
 const goServer = `${built}/go_server`;
 
-/** Builds a Go program of bench/ with Debian's grpc-go, without modules. */
-const goBuild = (name: string) =>
-  run("go", ["build", "-o", `${built}/${name}`, `./bench/${name}`], {
-    cwd: root,
-    env: { GO111MODULE: "off", GOPATH: "/usr/share/gocode" },
-  });
-
 async function prepare(): Promise<string> {
   console.error("building the Go load generator and server; installing grpc-js for Node…");
   await Promise.all([
-    goBuild("loadgen"),
-    goBuild("go_server"),
+    goBuild("loadgen", built),
+    goBuild("go_server", built),
     run("npm", [
       "install",
       "--prefix",

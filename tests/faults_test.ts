@@ -12,6 +12,7 @@ import {
 } from "../lib/mod.ts";
 import { HEALTH_PROTO } from "../lib/server/health.ts";
 import { makeCertificates } from "./certs.ts";
+import { goBuild } from "../bench/go_build.ts";
 
 /** What `promise` resolves to, or "silent" if `ms` pass first. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
@@ -19,7 +20,14 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
   const late = new Promise<"silent">((resolve) => timer = setTimeout(() => resolve("silent"), ms));
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
-import { collect, startProgram, startServerProgram, startSumServer, sumClient } from "./helpers.ts";
+import {
+  collect,
+  startProgram,
+  startServerProgram,
+  startSumServer,
+  sumClient,
+  tempDir,
+} from "./helpers.ts";
 import { floodUnread } from "./fixtures/unread_flood.ts";
 import { frame, grpcRequestHeaders, PREFACE } from "./fixtures/http2_frames.ts";
 import { memoryOf } from "../testing/memory.ts";
@@ -367,6 +375,36 @@ Deno.test("streams that send while their replies go unread are ended RESOURCE_EX
   using client = sumClient(server.target);
   const { sum } = await client.Add({ num: 0 });
   assert.ok(sum > 0 && sum <= flood.sent, `total ${sum} of ${flood.sent} sent`);
+});
+
+Deno.test("Go's gRPC client pipelining 100 streams over 4 connections as fast as it can, reading every reply, is served whole: no stream is cut for what it sends ahead", async () => {
+  await using built = await tempDir();
+  const loadgen = await goBuild("loadgen", built.path);
+  await using server = await startServerProgram();
+  // Before, the bound on unread requests reset such streams RESOURCE_EXHAUSTED:
+  // Go's client sends a DATA frame a message, and Deno holds 4 KiB for each.
+  const run = await new Deno.Command(loadgen, {
+    args: [
+      "-target",
+      server.target,
+      "-mode",
+      "fanin",
+      "-streams",
+      "100",
+      "-conns",
+      "4",
+      "-n",
+      "5000",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  // It fails unless each stream's last total is its first plus what it sent after.
+  assert.ok(run.success, text(run.stderr));
+  assert.doesNotMatch(server.stderr.text, /RESOURCE_EXHAUSTED/);
+  using client = sumClient(server.target);
+  assert.deepEqual(await client.Add({ num: 0 }), { sum: 100 * 5_000 });
 });
 
 Deno.test("a flood of HTTP/2 PING frames does not take the server down", async () => {

@@ -99,8 +99,10 @@ async function replyAll(
   try {
     for await (const response of handler(input, state.context) as Source<unknown>) {
       if (state.ended) return;
-      if (!writeResponse(call, serialize, response, window)) await drained(call, state.signal);
-      if (window?.full) await window.drained(state.signal);
+      if (!writeResponse(call, serialize, response, window)) {
+        await state.waitForPeer(drained(call, state.signal));
+      }
+      if (window?.full) await state.waitForPeer(window.drained(state.signal));
     }
     if (state.markEnded(Status.OK, "OK")) call.end(state.trailerIfSet);
   } catch (error) {

@@ -108,8 +108,9 @@ export interface GrpcServerOptions extends CallHooks {
    * frame (what Deno's buffer costs): on a connection (default 96 MiB) and
    * on the server (default 384 MiB). Deno 2.8.3 takes a client's requests
    * whether or not the call reads them (`unread_requests.ts`); past a limit,
-   * the calls holding the most are ended with `RESOURCE_EXHAUSTED` and their
-   * streams reset.
+   * of the calls whose replies the client has not read for 250 ms, those
+   * holding the most are ended with `RESOURCE_EXHAUSTED` and their streams
+   * reset. A client that reads its replies is never cut.
    */
   maxUnread?: Partial<UnreadLimits>;
   /**
@@ -155,6 +156,13 @@ function listenSharing(server: Server): void {
 
 /** The default of {@linkcode GrpcServerOptions.handshakeTimeoutMs}. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a call's replies wait for the client to read them before its
+ * unread requests count against `maxUnread`: a client that reads takes them
+ * within milliseconds, even under load.
+ */
+const UNREAD_REPLIES_MS = 250;
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
 const STATUS_FLUSH_MS = 250;
@@ -234,7 +242,10 @@ export class GrpcServer {
       connectionLimit(openFileLimit() ?? USUAL_OPEN_FILE_LIMIT);
     this.#unread = new UnreadRequests(
       { ...DEFAULT_UNREAD_LIMITS, ...options.maxUnread },
-      (stream, excess) => this.#endUnread(stream, excess),
+      {
+        onReset: (stream, excess) => this.#endUnread(stream, excess),
+        unreadReplies: () => this.#streamsNotRead(),
+      },
     );
     this.#raw = new GrpcJsServer(
       { ...SERVER_DEFAULTS, ...options.options } as GrpcServerOptionsOfGrpcJs,
@@ -350,6 +361,17 @@ export class GrpcServer {
     socket.once("close", () => this.#connections--);
     this.#options.onConnectionAccepted?.(++this.#accepted);
     return true;
+  }
+
+  /** The streams of calls whose replies have waited for the client longer than {@linkcode UNREAD_REPLIES_MS}. */
+  #streamsNotRead(): Set<unknown> {
+    const since = performance.now() - UNREAD_REPLIES_MS;
+    const streams = new Set<unknown>();
+    for (const call of this.#open) {
+      const waiting = call.waitingForPeerSince;
+      if (waiting !== undefined && waiting <= since) streams.add(call.transport);
+    }
+    return streams;
   }
 
   /** Ends the lib call on `stream`, if any, before the stream is reset for what it holds unread. */

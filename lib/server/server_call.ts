@@ -96,6 +96,7 @@ export class ServerCall {
   #requests: Inbox<unknown> | undefined;
   #trailer: Metadata | undefined;
   #ended = false;
+  #waitingForPeerSince: number | undefined;
   /** Cancels the deadline lib keeps, for one too long for grpc-js's timer. */
   #cancelDeadline: (() => void) | undefined;
 
@@ -149,6 +150,24 @@ export class ServerCall {
   /** Whether the call's status has been sent, or the call cancelled. */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * Waits for `peer`, a promise of the client taking the replies written,
+   * and records since when: see {@linkcode waitingForPeerSince}.
+   */
+  async waitForPeer(peer: Promise<void>): Promise<void> {
+    this.#waitingForPeerSince ??= performance.now();
+    try {
+      await peer;
+    } finally {
+      this.#waitingForPeerSince = undefined;
+    }
+  }
+
+  /** Since when (`performance.now()`) its replies wait for the client to read, if they do. */
+  get waitingForPeerSince(): number | undefined {
+    return this.#waitingForPeerSince;
   }
 
   /** The HTTP/2 stream the call is on, if it can be found. */
