@@ -9,6 +9,7 @@ export const MEASUREMENT_IDS = [
   "unary",
   "idle",
   "churn",
+  "replacement",
   "e2e",
 ] as const;
 

@@ -55,7 +55,7 @@ interface Contender {
   loadgenArgs?: string[];
 }
 
-/** server.ts on the store `store` names, with `args` more. */
+/** server.ts on the store `store` names, with `args` more: one process unless they say `--workers`. */
 const sumServer = (store: string, args: string[] = []) =>
   startServer(deno, [
     "run",
@@ -67,6 +67,7 @@ const sumServer = (store: string, args: string[] = []) =>
     "warn",
     "--store",
     store,
+    ...args.includes("--workers") ? [] : ["--workers", "1"],
     ...args,
   ]);
 
@@ -91,10 +92,10 @@ async function replicas(starts: Array<() => Promise<RunningServer>>): Promise<Ru
   };
 }
 
-/** server.ts on an SQLite file of its own, removed when it stops. */
-async function sqliteServer(): Promise<RunningServer> {
+/** server.ts on an SQLite file of its own, removed when it stops; `args` more. */
+async function sqliteServer(args: string[] = []): Promise<RunningServer> {
   const dir = await Deno.makeTempDir({ prefix: "sum-bench-sqlite-" });
-  const server = await sumServer(`sqlite:${dir}/sum.db`);
+  const server = await sumServer(`sqlite:${dir}/sum.db`, args);
   return {
     ...server,
     async [Symbol.asyncDispose]() {
@@ -123,8 +124,13 @@ const exactlyOnce = (name: string, start: Contender["start"]): Contender => ({
 const contenders: Contender[] = [
   { name: "server.ts", start: () => sumServer("memory") },
   exactlyOnce("server.ts", () => sumServer("memory")),
-  { name: "server.ts sqlite", start: sqliteServer },
-  exactlyOnce("server.ts sqlite", sqliteServer),
+  { name: "server.ts sqlite", start: () => sqliteServer() },
+  exactlyOnce("server.ts sqlite", () => sqliteServer()),
+  {
+    name: "server.ts sqlite workers",
+    start: () => sqliteServer(["--workers", String(cores)]),
+    skips: { idle: "its memory is several processes'" },
+  },
   { name: "server.ts Redis", start: () => sumServer(freshRedis()) },
   exactlyOnce("server.ts Redis", () => sumServer(freshRedis())),
   {
@@ -177,6 +183,21 @@ const count = (n: number) => String(Math.round(n * scale));
 /** Connections churned before the first and the last memory reading. */
 const churnCounts = [2_000, 10_000].map((n) => Math.round(n * scale));
 
+/**
+ * Replacement under load: the fan-in's streams resume after UNAVAILABLE (as
+ * client.ts does) and the load generator checks that the total grew by
+ * exactly what was sent, while a connection every 20 ms comes, reads the
+ * total and goes. Not scaled by --quick: a run lasts long enough for each
+ * worker to be replaced every few seconds.
+ */
+const REPLACEMENT_LOAD = [
+  ...["-mode", "fanin", "-streams", "100", "-conns", "4", "-n", "10000"],
+  ...["-resume", "-connect-every", "20ms"],
+];
+/** Connections a worker accepts before it is replaced, under that load: about every 4 s on 2 cores. */
+const REPLACE_AFTER = 200;
+const REPLACED = "server.ts sqlite workers, replaced";
+
 const measurements: Measurement[] = [
   {
     id: "pipelined",
@@ -207,6 +228,16 @@ const measurements: Measurement[] = [
     metrics: [
       { key: "calls_per_s", label: "calls/s", higherIsBetter: true },
       { key: "p99_us", label: "p99 µs", higherIsBetter: false },
+    ],
+  },
+  {
+    id: "replacement",
+    title: "h. fan-in, resuming, 50 connections/s",
+    args: REPLACEMENT_LOAD,
+    metrics: [
+      { key: "msgs_per_s", label: "msgs/s", higherIsBetter: true },
+      { key: "resumes", label: "streams resumed", higherIsBetter: false },
+      { key: "connections", label: "connections", higherIsBetter: true },
     ],
   },
   {
@@ -333,6 +364,31 @@ async function measureServer(
   }
 }
 
+/**
+ * The replacement measurement, on SQLite with a worker a core, with and
+ * without replacement, in a random order.
+ */
+async function measureReplacement(loadgen: string, measurement: Measurement) {
+  const runs = shuffled([
+    { name: "server.ts sqlite workers", args: [] },
+    { name: REPLACED, args: ["--worker-max-connections", String(REPLACE_AFTER)] },
+  ]);
+  for (const { name, args } of runs) {
+    console.error(`${measurement.title}: ${name}`);
+    const contender = {
+      name,
+      start: () => sqliteServer(["--workers", String(cores), ...args]),
+    };
+    const result = await measureServer(loadgen, contender, measurement);
+    if (result?.connection_errors) {
+      (failures[name] ??= []).push(
+        `${measurement.title}: ${result.connection_errors} connections failed`,
+      );
+    }
+    record(measurement.id, name, result);
+  }
+}
+
 async function measureLibClient(measurement: Measurement): Promise<Result | undefined> {
   if (measurement.id === "idle" || measurement.id === "churn") return undefined;
   await using server = await contenders[0].start();
@@ -401,7 +457,7 @@ function shuffled<T>(items: T[]): T[] {
 }
 
 const loadgen = await prepare();
-const names = [...contenders.map((c) => c.name), "server.ts ← lib/ client"];
+const names = [...contenders.map((c) => c.name), REPLACED, "server.ts ← lib/ client"];
 // results[measurement][contender][metric] = one value per round
 const results: Record<string, Record<string, Record<string, number[]>>> = {};
 const record = (measurement: string, contender: string, result: Result | undefined) => {
@@ -417,6 +473,11 @@ const selected = measurements.filter(({ id }) => only.has(id));
 
 for (let round = 1; round <= rounds; round++) {
   for (const measurement of selected) {
+    if (measurement.id === "replacement") {
+      console.error(`round ${round}/${rounds}:`);
+      await measureReplacement(loadgen, measurement);
+      continue;
+    }
     for (const contender of shuffled(contenders)) {
       console.error(`round ${round}/${rounds}: ${measurement.title}: ${contender.name}`);
       record(measurement.id, contender.name, await measureServer(loadgen, contender, measurement));
@@ -443,7 +504,9 @@ const ratioPairs = [
   ["server.ts sqlite", "server.ts", "sqlite / memory"],
   ["server.ts Redis", "server.ts", "Redis / memory"],
   ["server.ts 2×Redis", "server.ts", "2×Redis / memory"],
+  ["server.ts sqlite workers", "server.ts sqlite", "sqlite: every core / 1 worker"],
   ["server.ts Redis workers", "server.ts Redis", "Redis: every core / 1 worker"],
+  [REPLACED, "server.ts sqlite workers", "replaced / not"],
   ["server.ts exactly-once", "server.ts", "memory: exactly-once / not"],
   ["server.ts sqlite exactly-once", "server.ts sqlite", "sqlite: exactly-once / not"],
   ["server.ts Redis exactly-once", "server.ts Redis", "Redis: exactly-once / not"],

@@ -62,7 +62,7 @@ Deno.test("bench options: --only picks measurements by id and names the ids it k
   assert.throws(
     () => benchOptions(["--only", "fanin,fan-in"]),
     new UsageError(
-      '--only must be one of pipelined, pingpong, fanin, unary, idle, churn, e2e, not "fan-in"',
+      '--only must be one of pipelined, pingpong, fanin, unary, idle, churn, replacement, e2e, not "fan-in"',
     ),
   );
 });

@@ -194,6 +194,10 @@ func main() {
 	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
 	flag.BoolVar(&keyed, "keyed", false, "number each stream's requests (client_id, seq) for exactly-once")
+	resume := flag.Bool("resume", false, "fanin: numbered streams that resume after UNAVAILABLE, "+
+		"as client.ts does; checks that the total grew by exactly what was sent")
+	connectEveryFlag := flag.Duration("connect-every", 0, "fanin: meanwhile, a new connection "+
+		"this often, which reads the total and closes")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -239,14 +243,53 @@ func main() {
 			pool[i] = dial(targets[i%len(targets)])
 			defer pool[i].Close()
 		}
+		var before int32
+		if *resume {
+			var err error
+			if before, err = currentTotal(ctx, conn); err != nil {
+				fail(err)
+			}
+		}
+		connecting, stopConnecting := context.WithCancel(ctx)
+		connections := make(chan [2]int64, 1)
+		if *connectEveryFlag > 0 {
+			go func() {
+				made, failed := connectEvery(connecting, targets[0], *connectEveryFlag)
+				connections <- [2]int64{made, failed}
+			}()
+		}
 		start = time.Now()
 		var wg sync.WaitGroup
+		var resumes int64
 		for i := 0; i < *streams; i++ {
 			wg.Add(1)
-			go func(c *grpc.ClientConn) { defer wg.Done(); stream(ctx, c, *n) }(pool[i%*conns])
+			go func(c *grpc.ClientConn) {
+				defer wg.Done()
+				if *resume {
+					_, _, r := resumingStream(ctx, c, *n)
+					atomic.AddInt64(&resumes, r)
+				} else {
+					stream(ctx, c, *n)
+				}
+			}(pool[i%*conns])
 		}
 		wg.Wait()
 		result["msgs_per_s"] = float64(*n**streams) / time.Since(start).Seconds()
+		stopConnecting()
+		if *connectEveryFlag > 0 {
+			made := <-connections
+			result["connections"], result["connection_errors"] = made[0], made[1]
+		}
+		if *resume {
+			after, err := currentTotal(ctx, conn)
+			if err != nil {
+				fail(err)
+			}
+			if int(after-before) != *n**streams {
+				fail(fmt.Errorf("the total grew by %d, not the %d numbers sent", after-before, *n**streams))
+			}
+			result["resumes"] = resumes
+		}
 	case "unary":
 		latencies := make([]time.Duration, *n)
 		var next int64
