@@ -39,8 +39,12 @@ Deno.test({
       assert.ok(report.contenders.includes(`server.ts${store} exactly-once`), store);
     }
     assert.ok(report.contenders.includes("server.ts 2×Redis"));
+    assert.ok(report.contenders.includes("server.ts sqlite workers"));
+    assert.ok(report.contenders.includes("server.ts Redis workers"));
     assert.ok(report.contenders.includes("grpc-go"));
     for (const server of report.contenders) {
+      // Measured under replacement only.
+      if (server.endsWith(", replaced")) continue;
       assert.ok(report.results.pipelined[server]?.msgs_per_s[0] > 0, `${server}: pipelined`);
       // Exactly-once is measured on streams only.
       if (server.endsWith("exactly-once")) continue;
