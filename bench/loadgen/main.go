@@ -138,6 +138,13 @@ func stream(ctx context.Context, conn *grpc.ClientConn, n int) (int32, int32) {
 // churnOne opens a connection, sends three numbers on a SumServer stream,
 // reading each reply, and ends it: way 0 finishes the call, 1 cancels it, 2
 // drops the TCP connection.
+// churnFailed counts a failed churned connection, and prints the first few.
+func churnFailed(errs *int64, err error) {
+	if atomic.AddInt64(errs, 1) <= 3 {
+		fmt.Fprintln(os.Stderr, "loadgen: a churned connection failed:", err)
+	}
+}
+
 func churnOne(ctx context.Context, target string, way int, errs *int64) {
 	var raw net.Conn
 	conn, err := grpc.DialContext(ctx, target, grpc.WithInsecure(), grpc.WithBlock(),
@@ -148,7 +155,7 @@ func churnOne(ctx context.Context, target string, way int, errs *int64) {
 			return c, err
 		}))
 	if err != nil {
-		atomic.AddInt64(errs, 1)
+		churnFailed(errs, err)
 		return
 	}
 	defer conn.Close()
@@ -156,14 +163,18 @@ func churnOne(ctx context.Context, target string, way int, errs *int64) {
 	defer cancel()
 	s, err := conn.NewStream(sctx, bidi, sumServer)
 	if err != nil {
-		atomic.AddInt64(errs, 1)
+		churnFailed(errs, err)
 		return
 	}
 	one := request(1)
 	for i := 0; i < 3; i++ {
 		var data []byte
-		if s.SendMsg(&one) != nil || s.RecvMsg(&data) != nil {
-			atomic.AddInt64(errs, 1)
+		if err := s.SendMsg(&one); err != nil {
+			churnFailed(errs, err)
+			return
+		}
+		if err := s.RecvMsg(&data); err != nil {
+			churnFailed(errs, err)
 			return
 		}
 	}
