@@ -52,6 +52,9 @@ export async function run(command: string, args: string[], options: Deno.Command
     ...options,
   }).output();
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (!success) throw new Error(`${command} ${args.join(" ")} failed: ${text(stderr)}`);
+  if (!success) {
+    const why = options.stderr === "inherit" ? "see above" : text(stderr);
+    throw new Error(`${command} ${args.join(" ")} failed: ${why}`);
+  }
   return text(stdout);
 }
