@@ -17,6 +17,7 @@ import {
   StoreOpenError,
 } from "./store.ts";
 import { FEED_SCHEMA, type News, SqliteFeed } from "./sqlite_feed.ts";
+import { beginImmediate } from "./sqlite_lock.ts";
 
 export type { News };
 
@@ -104,7 +105,7 @@ function storedValue(value: unknown): number {
  *
  * Several processes may serve from one file: each commit takes SQLite's
  * write lock (`BEGIN IMMEDIATE`, waiting up to {@linkcode LOCK_WAIT_MS} for
- * it) and reads the total and the clients' records under it, so commits are
+ * it, `sqlite_lock.ts`) and reads the total and the clients' records under it, so commits are
  * serialized whoever makes them. Every call blocks until the disk has
  * answered: `sqlite_store.ts` runs it on a worker thread.
  *
@@ -216,7 +217,7 @@ export class SqliteFile {
   ): { outcomes: Outcome[]; applied: number[]; news: News } {
     const position = this.#feed.position;
     try {
-      this.#db.exec("BEGIN IMMEDIATE");
+      beginImmediate(this.#db, LOCK_WAIT_MS);
       const news = this.#feed.read();
       const ledger = changes.some((change) => change.key) ? this.#clients.ledger() : undefined;
       const before = storedValue(this.#read.get()?.value);
