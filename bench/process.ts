@@ -45,16 +45,17 @@ export async function startServer(command: string, args: string[]): Promise<Runn
 
 /** Runs a command to the end; resolves to its stdout, or throws with its stderr. */
 export async function run(command: string, args: string[], options: Deno.CommandOptions = {}) {
-  const { success, stdout, stderr } = await new Deno.Command(command, {
+  const output = await new Deno.Command(command, {
     args,
     stdout: "piped",
     stderr: "piped",
     ...options,
   }).output();
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (!success) {
-    const why = options.stderr === "inherit" ? "see above" : text(stderr);
+  if (!output.success) {
+    // Not piped when inherited: Deno throws on reading it.
+    const why = options.stderr === "inherit" ? "see above" : text(output.stderr);
     throw new Error(`${command} ${args.join(" ")} failed: ${why}`);
   }
-  return text(stdout);
+  return text(output.stdout);
 }
