@@ -65,7 +65,7 @@ Options:
                               connections: a new one listens first, the old
                               one drains (default: 2000)
   --worker-max-rss MIB        ...or once its memory passes this (default: 1024;
-                              at least 256: a new worker takes about 100)
+                              at least 256: a new worker takes about 120)
   --tls-cert FILE             serve TLS with this certificate chain (PEM)...
   --tls-key FILE              ...and this private key (PEM)
   --client-ca FILE            require client certificates issued by this CA

@@ -38,7 +38,7 @@ export function workerNumber(): number | undefined {
 }
 
 /**
- * Workers when `--workers` is not given, at most: each costs about 100 MiB
+ * Workers when `--workers` is not given, at most: each costs about 120 MiB
  * at start, and every one of them commits through the one writer of the
  * store (SQLite's write lock, Redis's one thread), which more workers do not
  * make faster. `--workers` asks for more.
