@@ -71,8 +71,8 @@ export const LOCK_WAIT_MS = 5_000;
 /** Thrown for a file whose contents this store did not write; its message says what is wrong. */
 class NotOurState extends Error {}
 
-/** The total the file holds, checked to be one this store could have written. */
-function storedTotal(db: DatabaseSync): number {
+/** Checks that the file's total is one this store could have written: one row, an int32. */
+function checkTotalRow(db: DatabaseSync): void {
   const rows = db.prepare("SELECT value FROM total").all();
   if (rows.length !== 1) {
     throw new NotOurState(
@@ -80,7 +80,7 @@ function storedTotal(db: DatabaseSync): number {
         "(restore the file, or start from a new one)",
     );
   }
-  return storedValue(rows[0].value);
+  storedValue(rows[0].value);
 }
 
 /** The total's value as read, if it is an int32. */
@@ -133,15 +133,14 @@ export class SqliteFile {
   readonly #update: StatementSync;
   readonly #clients: SqliteClients;
   readonly #feed: SqliteFeed;
-  #total: number;
 
   private constructor(db: DatabaseSync, clientExpiryMs: number, maxClients: number) {
+    checkTotalRow(db);
     this.#db = db;
     this.#read = db.prepare("SELECT value FROM total WHERE id = 1");
     this.#update = db.prepare("UPDATE total SET value = ? WHERE id = 1");
     this.#clients = new SqliteClients(db, clientExpiryMs, maxClients);
     this.#feed = new SqliteFeed(db);
-    this.#total = storedTotal(db);
   }
 
   /** Opens (creating if need be) the file at `path`; throws a one-line `StoreOpenError`. */
@@ -181,9 +180,9 @@ export class SqliteFile {
     }
   }
 
-  /** The total as of this process's last read or commit. */
+  /** The committed total, read from the file. */
   get total(): number {
-    return this.#total;
+    return storedValue(this.#read.get()?.value);
   }
 
   /** What other processes committed since this one last read or committed. */
@@ -200,10 +199,9 @@ export class SqliteFile {
     return news;
   }
 
+  /** Others' commits may have added clients: they are counted again when next needed. */
   #heard({ totals }: News): void {
-    if (totals.length === 0) return;
-    this.#total = totals[totals.length - 1];
-    this.#clients.othersWrote();
+    if (totals.length > 0) this.#clients.othersWrote();
   }
 
   /**
@@ -220,8 +218,7 @@ export class SqliteFile {
       beginImmediate(this.#db, LOCK_WAIT_MS);
       const news = this.#feed.read();
       const ledger = changes.some((change) => change.key) ? this.#clients.ledger() : undefined;
-      const before = storedValue(this.#read.get()?.value);
-      const { total, outcomes, applied } = applyChanges(before, changes, ledger);
+      const { total, outcomes, applied } = applyChanges(this.total, changes, ledger);
       if (applied.length > 0) {
         this.#update.run(total);
         if (ledger) this.#clients.write(ledger.records);
@@ -229,7 +226,6 @@ export class SqliteFile {
       }
       this.#db.exec("COMMIT");
       this.#heard(news);
-      this.#total = total;
       return { outcomes, applied, news };
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
