@@ -146,16 +146,18 @@ export class SqliteStore extends LocalStore implements TotalStore {
       });
     }
     this.#hear(reply.news);
-    if (reply.applied.length > 0) {
-      this.#total = reply.applied[reply.applied.length - 1];
-      this.listener.committed(reply.applied);
-    }
+    this.#committed(reply.applied);
     return reply.outcomes;
   }
 
   /** Tells the listener what other processes committed to the file. */
   #hear({ totals, gap }: News): void {
     if (gap !== undefined) this.listener.gap(`${this.name}: ${gap}`);
+    this.#committed(totals);
+  }
+
+  /** Takes `totals`, committed in this order, as the latest, and tells the listener. */
+  #committed(totals: readonly number[]): void {
     if (totals.length === 0) return;
     this.#total = totals[totals.length - 1];
     this.listener.committed(totals);
