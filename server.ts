@@ -105,9 +105,7 @@ async function main(args: string[]): Promise<number> {
     try {
       await store.connect();
     } catch (error) {
-      if (!(error instanceof StoreOpenError)) throw error;
-      console.error(`error: ${error.message}`);
-      return 1;
+      return storeRefused(error);
     } finally {
       await store.close();
     }
@@ -233,10 +231,15 @@ async function openForServing(
     });
     return { credentials, store };
   } catch (error) {
-    if (!(error instanceof StoreOpenError)) throw error;
-    console.error(`error: ${error.message}`);
-    return 1;
+    return storeRefused(error);
   }
+}
+
+/** 1, once a store that cannot be opened has said why in one line; any other error is thrown on. */
+function storeRefused(error: unknown): number {
+  if (!(error instanceof StoreOpenError)) throw error;
+  console.error(`error: ${error.message}`);
+  return 1;
 }
 
 if (import.meta.main) {

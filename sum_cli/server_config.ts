@@ -120,7 +120,7 @@ export interface ServerConfig {
   maxWatchers: number;
   /** Connections held at once, at most; undefined for lib's default. */
   maxConnections?: number;
-  /** Serving processes asked for; undefined for the default, one. */
+  /** Serving processes asked for; undefined for the default, one a core (`workerPlan`). */
   workers?: number;
   /** A worker is replaced after accepting this many connections… */
   workerMaxConnections: number;
