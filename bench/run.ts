@@ -331,14 +331,32 @@ async function churnedConnections(loadgen: string, pid: number, target: string):
     rss_mib_first: first.rssKiB / 1024,
     rss_mib_last: last.rssKiB / 1024,
     growth: last.rssKiB / first.rssKiB,
-    failed,
+    connection_errors: failed,
   };
 }
 
-/** Measurements that did not finish, by contender, with the load generator's reason. */
+/** Measurements that did not finish, or had connections fail, by contender, with the reason. */
 const failures: Record<string, string[]> = {};
 
+/**
+ * `contender` measured; what failed is noted in {@linkcode failures}: the
+ * whole measurement, or the connections the load generator counts as failed.
+ */
 async function measureServer(
+  loadgen: string,
+  contender: Contender,
+  measurement: Measurement,
+): Promise<Result | undefined> {
+  const result = await measureOnce(loadgen, contender, measurement);
+  if (result?.connection_errors) {
+    (failures[contender.name] ??= []).push(
+      `${measurement.title}: ${result.connection_errors} connections failed`,
+    );
+  }
+  return result;
+}
+
+async function measureOnce(
   loadgen: string,
   contender: Contender,
   measurement: Measurement,
@@ -347,13 +365,7 @@ async function measureServer(
   await using server = await contender.start();
   if (measurement.id === "idle") return await idleStreams(loadgen, server.pid, server.target);
   if (measurement.id === "churn") {
-    const result = await churnedConnections(loadgen, server.pid, server.target);
-    if (result.failed > 0) {
-      (failures[contender.name] ??= []).push(
-        `${measurement.title}: ${result.failed} of ${churnCounts[1]} connections failed`,
-      );
-    }
-    return result;
+    return await churnedConnections(loadgen, server.pid, server.target);
   }
   try {
     const args = [
@@ -387,13 +399,7 @@ async function measureReplacement(loadgen: string, measurement: Measurement) {
       name,
       start: () => sqliteServer(["--workers", String(cores), ...args]),
     };
-    const result = await measureServer(loadgen, contender, measurement);
-    if (result?.connection_errors) {
-      (failures[name] ??= []).push(
-        `${measurement.title}: ${result.connection_errors} connections failed`,
-      );
-    }
-    record(measurement.id, name, result);
+    record(measurement.id, name, await measureServer(loadgen, contender, measurement));
   }
 }
 
