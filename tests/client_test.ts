@@ -3,7 +3,16 @@ import { startRedis } from "../testing/redis.ts";
 import { type CallSummary, GrpcServer, Status } from "../lib/mod.ts";
 import { IN_FLIGHT_WINDOW, runClient } from "../client.ts";
 import { SumService } from "../sum/api.ts";
-import { closedPort, runClientOn, startSumServer, TextSink, textStream } from "./helpers.ts";
+import {
+  closedPort,
+  runClientOn,
+  startProgram,
+  startServerProgram,
+  startSumServer,
+  TextSink,
+  textStream,
+} from "./helpers.ts";
+import { type FirstFailure, startFirstConnectionFront } from "./first_connection.ts";
 
 /** A stdin that stays open until `close` is called, fed by `write`. */
 function openStdin() {
@@ -172,6 +181,33 @@ Deno.test("client fails fast with one clear line when no server listens", async 
   assert.equal(run.status, 1);
   assert.match(run.stderr[0], new RegExp(`^error: cannot reach the server at ${target}: `));
   assert.deepEqual(run.stderr.slice(1), ["nothing was applied"]);
+});
+
+/**
+ * Runs `client.ts` as a program on `target` with `input` on stdin; one that
+ * has not exited after a minute is hung, and is killed (status 137).
+ */
+async function runClientProgram(target: string, input: string) {
+  await using client = await startProgram("client", ["--server", target]);
+  await client.write(input);
+  await client.closeStdin();
+  const hung = setTimeout(() => client.process.kill("SIGKILL"), 60_000);
+  const status = await client.exit().finally(() => clearTimeout(hung));
+  return { status, stdout: client.stdout.lines, stderr: client.stderr.lines };
+}
+
+/** Runs the client on a server whose first connection fails as `how`; resolves to the run. */
+async function runThroughFirstFailure(how: FirstFailure) {
+  await using server = await startServerProgram();
+  await using front = await startFirstConnectionFront(Number(server.target.split(":")[1]), how);
+  const run = await runClientProgram(front.target, "1 2 3\n");
+  await front.failed;
+  return { ...run, target: front.target };
+}
+
+Deno.test("a server that sends GOAWAY as soon as it accepts the connection (a worker starting to drain): the client connects again at once and prints 1, 3, 6", async () => {
+  const run = await runThroughFirstFailure("goaway");
+  assert.deepEqual(run, { status: 0, stdout: ["1", "3", "6"], stderr: [], target: run.target });
 });
 
 Deno.test("a name that does not resolve: the client says so, and that nothing was applied", async () => {

@@ -13,6 +13,7 @@ import {
 } from "@grpc/grpc-js";
 import { caller } from "./client_calls.ts";
 import { applyDenoPatches } from "../deno/patches.ts";
+import { applyEarlyGoawayFix } from "../grpc_js/early_goaway.ts";
 import type {
   Channel,
   ChannelCredentials,
@@ -87,6 +88,7 @@ const CHANNEL_DEFAULTS: ChannelOptions = { "grpc.per_rpc_retry_buffer_size": 16 
  */
 export function createChannel(address: string, options: CreateChannelOptions = {}): Channel {
   applyDenoPatches();
+  applyEarlyGoawayFix();
   return new GrpcChannel(
     address,
     (options.credentials as GrpcChannelCredentials | undefined) ?? credentials.createInsecure(),
@@ -145,6 +147,7 @@ export function createClient<M extends Methods>(
   channel: Channel,
 ): Client<M> {
   applyDenoPatches();
+  applyEarlyGoawayFix();
   const raw = new RawClient(channel.getTarget(), credentials.createInsecure(), {
     channelOverride: channel as GrpcChannel,
   });
