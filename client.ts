@@ -14,7 +14,12 @@ import {
   Status,
 } from "./lib/mod.ts";
 import { UsageError } from "./cli/flags.ts";
-import { describeFailure, isUnreachable, needsTlsProbe } from "./cli/failures.ts";
+import {
+  describeFailure,
+  isUnreachable,
+  needsTlsProbe,
+  wasResetAtConnect,
+} from "./cli/failures.ts";
 import { speaksTls as probeTls } from "./cli/tls_probe.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
@@ -197,7 +202,8 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
  * When the session's calls are retried: with --no-retry never; otherwise,
  * after any failure that is not an answer about the numbers, until
  * `--retry-for` runs out, saying so once per outage. Until a server has been
- * reached, each is tried once: pointed at nothing, the client fails fast.
+ * reached or has reset a connection, each is tried once: pointed at nothing,
+ * the client fails fast.
  */
 function retryOptions(session: Session, config: ClientConfig, signal: AbortSignal): RetryOptions {
   if (!config.retry) {
@@ -210,13 +216,17 @@ function retryOptions(session: Session, config: ClientConfig, signal: AbortSigna
   }
   const { targets } = config;
   let unreached = 0;
+  // A server that reset a connection as it was set up is there: one replacing
+  // a worker, or restarting. Its failures are an outage, not a wrong address.
+  let serverThere = false;
   return {
     retryForMs: config.retryForMs,
     signal,
     retryable: (error) => {
       note(session, error);
       if (!isResendable(error) || signal.aborted) return false;
-      return session.reached || ++unreached < targets.length;
+      if (error instanceof GrpcError && wasResetAtConnect(error)) serverThere = true;
+      return session.reached || serverThere || ++unreached < targets.length;
     },
     onRetry: ({ error, failures }) => {
       if (failures > 1) return;

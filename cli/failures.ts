@@ -16,6 +16,36 @@ export function isUnreachable(error: GrpcError): boolean {
       error.details.startsWith(NEVER_CONNECTED));
 }
 
+/** The system's reason when the server reset a connection as it was set up. */
+const RESET_AT_CONNECT = /^(?:read|write|connect) (?:ECONNRESET|EPIPE)\b/;
+
+/** grpc-js's last error on a call that found no connection, without its timestamp. */
+function lastError(error: GrpcError): string {
+  return (
+    error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/)?.[1] ??
+      error.details
+  ).replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/, ""); // grpc-js's timestamp
+}
+
+/**
+ * Whether a call failed because the server reset the connection before it
+ * was set up: a server is there (one replacing a worker, or restarting), and
+ * nothing was sent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GrpcError, Status } from "../lib/mod.ts";
+ * const failed = (last: string) =>
+ *   new GrpcError(Status.UNAVAILABLE, `No connection established. Last error: ${last}`);
+ * assert.equal(wasResetAtConnect(failed("read ECONNRESET")), true);
+ * assert.equal(wasResetAtConnect(failed("connect ECONNREFUSED 127.0.0.1:1")), false);
+ * ```
+ */
+export function wasResetAtConnect(error: GrpcError): boolean {
+  return isUnreachable(error) && RESET_AT_CONNECT.test(lastError(error));
+}
+
 /**
  * One line on a failed call. An unreachable server is named with the
  * system's reason rather than grpc-js's long status text.
@@ -52,10 +82,10 @@ export function describeFailure(
   if (proxy && /Last error: undefined/.test(error.details)) {
     return `${prefix} through the proxy ${proxy[1]}: ${proxy[2]}`;
   }
-  const reason = (
-    error.details.match(/Last error: (?:Error: )?(.*?)\.?(?: Resolution note:.*)?$/)?.[1] ??
-      error.details
-  ).replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/, ""); // grpc-js's timestamp
+  const reason = lastError(error);
+  if (RESET_AT_CONNECT.test(reason)) {
+    return `${prefix}: it reset the connection as it was set up (${reason})`;
+  }
   if (reason === "write after end") {
     return `${prefix}: it does not answer as a gRPC server: is ${target} the right port?`;
   }

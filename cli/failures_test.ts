@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GrpcError, Status } from "../lib/mod.ts";
-import { bindFailure, describeFailure, isUnreachable } from "./failures.ts";
+import { bindFailure, describeFailure, isUnreachable, wasResetAtConnect } from "./failures.ts";
 
 const unavailable = (details: string) => new GrpcError(Status.UNAVAILABLE, details);
 
@@ -17,6 +17,23 @@ Deno.test("a call that reached no server says so, with the reason grpc-js buried
     describeFailure(unavailable("Name resolution failed for target dns:nowhere:1"), "nowhere:1"),
     "cannot reach the server at nowhere:1: the name nowhere does not resolve",
   );
+});
+
+Deno.test("a connection the server reset as it was set up is told apart from one nothing answered", () => {
+  const reset = unavailable(
+    "No connection established. Last error: read ECONNRESET (2026-12-06T11:11:42.147Z). Resolution note: ",
+  );
+  assert.equal(wasResetAtConnect(reset), true);
+  assert.equal(
+    describeFailure(reset, "localhost:1"),
+    "cannot reach the server at localhost:1: it reset the connection as it was set up (read ECONNRESET)",
+  );
+  const refused = unavailable(
+    "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1.",
+  );
+  assert.equal(wasResetAtConnect(refused), false);
+  // Reset under a call, the connection was set up: the call may have reached the server.
+  assert.equal(wasResetAtConnect(unavailable("read ECONNRESET")), false);
 });
 
 Deno.test("any other failure is described by its status and details", () => {

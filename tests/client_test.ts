@@ -210,6 +210,20 @@ Deno.test("a server that sends GOAWAY as soon as it accepts the connection (a wo
   assert.deepEqual(run, { status: 0, stdout: ["1", "3", "6"], stderr: [], target: run.target });
 });
 
+Deno.test("a server that resets the connection as it is set up (a worker's listener closing): the client says so, connects again and prints 1, 3, 6", async () => {
+  const run = await runThroughFirstFailure("reset");
+  assert.equal(run.status, 0, run.stderr.join("\n"));
+  assert.deepEqual(run.stdout, ["1", "3", "6"]);
+  assert.equal(run.stderr.length, 1, run.stderr.join("\n"));
+  assert.match(
+    run.stderr[0],
+    new RegExp(
+      `^notice: cannot reach the server at ${run.target}: it reset the connection as it was set up ` +
+        "\\((read|write|connect) (ECONNRESET|EPIPE)[^)]*\\); reconnecting and resending",
+    ),
+  );
+});
+
 Deno.test("a name that does not resolve: the client says so, and that nothing was applied", async () => {
   const run = await runClientOn("nosuchhost.invalid:50051", [], { stdin: textStream("1 2\n") });
   assert.equal(run.status, 1);
