@@ -4,7 +4,15 @@
  * SIGKILL and replaced under load.
  */
 import assert from "node:assert/strict";
-import { startProgram, startServerProgram, sumClient, tempDir, totalAt } from "./helpers.ts";
+import {
+  Health,
+  startProgram,
+  startServerProgram,
+  sumClient,
+  tempDir,
+  totalAt,
+} from "./helpers.ts";
+import { createChannel, createClient } from "../lib/mod.ts";
 import type { Program, ServerProgram } from "./helpers.ts";
 import { startRedis, type TestRedis } from "../testing/redis.ts";
 import { MAX_DEFAULT_WORKERS } from "../sum_cli/workers.ts";
@@ -152,6 +160,39 @@ Deno.test("SIGTERM to the supervisor drains every worker: an open stream gets UN
   await assert.rejects(totals.next(), /UNAVAILABLE: the server is shutting down/);
   assert.equal(await server.exit(), 0);
   for (const pid of workersOf(server).values()) assert.equal(running(pid), false);
+});
+
+Deno.test("SIGTERM to the supervisor turns health NOT_SERVING on every worker, before any call ends", async () => {
+  await using server = await startServerProgram(["--workers", "2", "--grace", "2"]);
+  // 12 connections of their own: that the kernel sends them all to one worker has odds of 1 in 2^11.
+  const channels = Array.from(
+    { length: 12 },
+    () => createChannel(server.target, { options: { "grpc.use_local_subchannel_pool": 1 } }),
+  );
+  try {
+    const watches = channels.map((channel) =>
+      createClient(Health, channel).Watch({ service: "" })[Symbol.asyncIterator]()
+    );
+    for (const watch of watches) {
+      assert.deepEqual((await watch.next()).value, { status: "SERVING" });
+    }
+    server.process.kill("SIGTERM");
+    const next = await Promise.all(watches.map((watch) => watch.next()));
+    assert.deepEqual(
+      next.map(({ value }) => value),
+      watches.map(() => ({ status: "NOT_SERVING" })),
+    );
+    assert.equal(await server.exit(), 0);
+    const watched = new Set(
+      server.stderr.lines.flatMap((line) =>
+        line.match(/ info call method=\/grpc\.health\.v1\.Health\/Watch .* worker=(\d+)$/)?.[1] ??
+          []
+      ),
+    );
+    assert.deepEqual([...watched].sort(), ["1", "2"], "watches on both workers");
+  } finally {
+    for (const channel of channels) channel.close();
+  }
 });
 
 Deno.test("workers that cannot listen (the port is taken) stop the server at start: their one error line, exit 1, no worker started again", async () => {
