@@ -14,12 +14,7 @@ import {
   Status,
 } from "./lib/mod.ts";
 import { UsageError } from "./cli/flags.ts";
-import {
-  describeFailure,
-  isUnreachable,
-  needsTlsProbe,
-  wasResetAtConnect,
-} from "./cli/failures.ts";
+import { describeFailure, endedAtSetup, isUnreachable, needsTlsProbe } from "./cli/failures.ts";
 import { speaksTls as probeTls } from "./cli/tls_probe.ts";
 import { quietGrpcLogs } from "./cli/grpc_logs.ts";
 import { LineWriter } from "./cli/lines.ts";
@@ -92,6 +87,12 @@ interface Session {
   retry: RetryOptions;
   /** Whether some attempt failed after it may have reached the server. */
   reached: boolean;
+  /**
+   * Whether a server reset or ended a connection as it was set up: it is
+   * there (replacing a worker, or restarting), so its failures are an outage
+   * to ride out, not a wrong address.
+   */
+  serverThere: boolean;
   /** This run's sequence as the server is told it (see `sum.proto`'s `confirmed`). */
   sequence: {
     /** Every number up to this seq has had its reply. */
@@ -176,6 +177,7 @@ async function run(args: string[], io: ClientIO, out: LineWriter, err: LineWrite
     clientId: config.retry ? crypto.randomUUID() : "",
     retry: {},
     reached: false,
+    serverThere: false,
     sequence: { confirmed: 0, given: 0, maybeSent: 0, refused: 0 },
     terminal: io.terminal ?? false,
   };
@@ -216,17 +218,15 @@ function retryOptions(session: Session, config: ClientConfig, signal: AbortSigna
   }
   const { targets } = config;
   let unreached = 0;
-  // A server that reset a connection as it was set up is there: one replacing
-  // a worker, or restarting. Its failures are an outage, not a wrong address.
-  let serverThere = false;
+
   return {
     retryForMs: config.retryForMs,
     signal,
     retryable: (error) => {
       note(session, error);
       if (!isResendable(error) || signal.aborted) return false;
-      if (error instanceof GrpcError && wasResetAtConnect(error)) serverThere = true;
-      return session.reached || serverThere || ++unreached < targets.length;
+      if (error instanceof GrpcError && endedAtSetup(error)) session.serverThere = true;
+      return session.reached || session.serverThere || ++unreached < targets.length;
     },
     onRetry: ({ error, failures }) => {
       if (failures > 1) return;
@@ -502,7 +502,7 @@ async function failure(
       : undefined;
     err.line(`error: ${describeFailure(error, servers.target, { ...transport, speaksTls })}`);
     const { retryForMs } = session.retry;
-    if (retried && session.reached && retryForMs && isResendable(error)) {
+    if (retried && (session.reached || session.serverThere) && retryForMs && isResendable(error)) {
       err.line(`gave up after retrying for ${retryForMs / 1000} s`);
     }
   }

@@ -1,6 +1,7 @@
 import { type GrpcError, Status } from "../lib/mod.ts";
 
 import { lastGrpcError } from "./grpc_logs.ts";
+import { ENDED_AT_SETUP } from "../lib/grpc_js/early_goaway.ts";
 
 /** What grpc-js says of a call whose channel a connect timeout closed (lib/client/connect_timeout.ts). */
 const NEVER_CONNECTED = "Channel closed before call started";
@@ -28,9 +29,9 @@ function lastError(error: GrpcError): string {
 }
 
 /**
- * Whether a call failed because the server reset the connection before it
- * was set up: a server is there (one replacing a worker, or restarting), and
- * nothing was sent.
+ * Whether a call failed because the server reset or ended the connection as
+ * it was set up: a server is there (one replacing a worker, or restarting),
+ * and nothing was sent.
  *
  * @example
  * ```ts
@@ -38,12 +39,13 @@ function lastError(error: GrpcError): string {
  * import { GrpcError, Status } from "../lib/mod.ts";
  * const failed = (last: string) =>
  *   new GrpcError(Status.UNAVAILABLE, `No connection established. Last error: ${last}`);
- * assert.equal(wasResetAtConnect(failed("read ECONNRESET")), true);
- * assert.equal(wasResetAtConnect(failed("connect ECONNREFUSED 127.0.0.1:1")), false);
+ * assert.equal(endedAtSetup(failed("read ECONNRESET")), true);
+ * assert.equal(endedAtSetup(failed("connect ECONNREFUSED 127.0.0.1:1")), false);
  * ```
  */
-export function wasResetAtConnect(error: GrpcError): boolean {
-  return isUnreachable(error) && RESET_AT_CONNECT.test(lastError(error));
+export function endedAtSetup(error: GrpcError): boolean {
+  const reason = lastError(error);
+  return isUnreachable(error) && (RESET_AT_CONNECT.test(reason) || reason === ENDED_AT_SETUP);
 }
 
 /**
@@ -86,6 +88,7 @@ export function describeFailure(
   if (RESET_AT_CONNECT.test(reason)) {
     return `${prefix}: it reset the connection as it was set up (${reason})`;
   }
+  if (reason === ENDED_AT_SETUP) return `${prefix}: ${reason}`;
   if (reason === "write after end") {
     return `${prefix}: it does not answer as a gRPC server: is ${target} the right port?`;
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GrpcError, Status } from "../lib/mod.ts";
-import { bindFailure, describeFailure, isUnreachable, wasResetAtConnect } from "./failures.ts";
+import { bindFailure, describeFailure, endedAtSetup, isUnreachable } from "./failures.ts";
 
 const unavailable = (details: string) => new GrpcError(Status.UNAVAILABLE, details);
 
@@ -23,7 +23,7 @@ Deno.test("a connection the server reset as it was set up is told apart from one
   const reset = unavailable(
     "No connection established. Last error: read ECONNRESET (2026-12-06T11:11:42.147Z). Resolution note: ",
   );
-  assert.equal(wasResetAtConnect(reset), true);
+  assert.equal(endedAtSetup(reset), true);
   assert.equal(
     describeFailure(reset, "localhost:1"),
     "cannot reach the server at localhost:1: it reset the connection as it was set up (read ECONNRESET)",
@@ -31,9 +31,9 @@ Deno.test("a connection the server reset as it was set up is told apart from one
   const refused = unavailable(
     "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1.",
   );
-  assert.equal(wasResetAtConnect(refused), false);
+  assert.equal(endedAtSetup(refused), false);
   // Reset under a call, the connection was set up: the call may have reached the server.
-  assert.equal(wasResetAtConnect(unavailable("read ECONNRESET")), false);
+  assert.equal(endedAtSetup(unavailable("read ECONNRESET")), false);
 });
 
 Deno.test("any other failure is described by its status and details", () => {

@@ -187,8 +187,8 @@ Deno.test("client fails fast with one clear line when no server listens", async 
  * Runs `client.ts` as a program on `target` with `input` on stdin; one that
  * has not exited after a minute is hung, and is killed (status 137).
  */
-async function runClientProgram(target: string, input: string) {
-  await using client = await startProgram("client", ["--server", target]);
+async function runClientProgram(target: string, input: string, args: string[] = []) {
+  await using client = await startProgram("client", ["--server", target, ...args]);
   await client.write(input);
   await client.closeStdin();
   const hung = setTimeout(() => client.process.kill("SIGKILL"), 60_000);
@@ -196,18 +196,38 @@ async function runClientProgram(target: string, input: string) {
   return { status, stdout: client.stdout.lines, stderr: client.stderr.lines };
 }
 
-/** Runs the client on a server whose first connection fails as `how`; resolves to the run. */
-async function runThroughFirstFailure(how: FirstFailure) {
+/**
+ * Runs the client, with `args`, on a server whose first `count` connections
+ * fail as `how`; resolves to the run, with how many connections it made.
+ */
+async function runThroughFirstFailure(how: FirstFailure, count = 1, args: string[] = []) {
   await using server = await startServerProgram();
-  await using front = await startFirstConnectionFront(Number(server.target.split(":")[1]), how);
-  const run = await runClientProgram(front.target, "1 2 3\n");
+  const port = Number(server.target.split(":")[1]);
+  await using front = await startFirstConnectionFront(port, how, count);
+  const run = await runClientProgram(front.target, "1 2 3\n", args);
   await front.failed;
-  return { ...run, target: front.target };
+  return { ...run, target: front.target, connections: front.connections };
 }
 
 Deno.test("a server that sends GOAWAY as soon as it accepts the connection (a worker starting to drain): the client connects again at once and prints 1, 3, 6", async () => {
-  const run = await runThroughFirstFailure("goaway");
-  assert.deepEqual(run, { status: 0, stdout: ["1", "3", "6"], stderr: [], target: run.target });
+  const { status, stdout, stderr } = await runThroughFirstFailure("goaway");
+  assert.deepEqual({ status, stdout, stderr }, { status: 0, stdout: ["1", "3", "6"], stderr: [] });
+});
+
+Deno.test("a server that ends every connection with GOAWAY as it is set up: the client backs off, and gives up after --retry-for with nothing applied", async () => {
+  const run = await runThroughFirstFailure("goaway", Infinity, ["--retry-for", "1"]);
+  assert.equal(run.status, 1, run.stderr.join("\n"));
+  assert.deepEqual(run.stdout, []);
+  const ended = `cannot reach the server at ${run.target}: ` +
+    "the server ended the connection as it was set up, twice in a row";
+  assert.deepEqual(run.stderr, [
+    `notice: ${ended}; reconnecting and resending what was not confirmed (for up to 1 s)`,
+    `error: ${ended}`,
+    "gave up after retrying for 1 s",
+    "nothing was applied",
+  ]);
+  // Without backoff grpc-js would have opened thousands a second.
+  assert.ok(run.connections <= 20, `${run.connections} connections in about a second`);
 });
 
 Deno.test("a server that resets the connection as it is set up (a worker's listener closing): the client says so, connects again and prints 1, 3, 6", async () => {

@@ -1,5 +1,5 @@
 /**
- * A TCP front to a gRPC server that fails its first connection as a server
+ * A TCP front to a gRPC server that fails its first connections as a server
  * replacing a worker can, and passes every later one to the server:
  *
  * - `goaway`: the server's SETTINGS and a GOAWAY at once, in one write, as
@@ -17,10 +17,12 @@ export type FirstFailure = "goaway" | "reset";
 
 /** A running front; disposing it closes every connection. */
 export interface FirstConnectionFront extends AsyncDisposable {
-  /** Where clients connect, as `localhost:PORT`. */
+  /** Where clients connect, as `127.0.0.1:PORT`. */
   target: string;
   /** Resolves once the first connection has failed. */
   failed: Promise<void>;
+  /** The connections made to it so far. */
+  readonly connections: number;
 }
 
 /** SETTINGS (none changed), then GOAWAY: no stream processed, no error. */
@@ -29,19 +31,22 @@ const SETTINGS_THEN_GOAWAY = new Uint8Array([
   ...frame(7, 0, 0, [0, 0, 0, 0, 0, 0, 0, 0]),
 ]);
 
-/** Starts a front to the server at `port` on localhost whose first connection fails as `how`. */
+/**
+ * Starts a front to the server at `port` on localhost whose first `count`
+ * connections (default 1; `Infinity` for all) fail as `how`.
+ */
 export async function startFirstConnectionFront(
   port: number,
   how: FirstFailure,
+  count = 1,
 ): Promise<FirstConnectionFront> {
   const failed = Promise.withResolvers<void>();
   const open = new Set<net.Socket>();
-  let first = true;
+  let connections = 0;
   const front = net.createServer((client) => {
     open.add(client);
     client.on("error", () => {}).once("close", () => open.delete(client));
-    if (first) {
-      first = false;
+    if (++connections <= count) {
       client.once("close", () => failed.resolve());
       // What the client sends is read and dropped, so that its end closes the socket.
       if (how === "goaway") client.resume().end(SETTINGS_THEN_GOAWAY);
@@ -55,8 +60,11 @@ export async function startFirstConnectionFront(
   });
   await new Promise<void>((listening) => front.listen(0, "127.0.0.1", listening));
   return {
-    target: `localhost:${(front.address() as net.AddressInfo).port}`,
+    target: `127.0.0.1:${(front.address() as net.AddressInfo).port}`,
     failed: failed.promise,
+    get connections() {
+      return connections;
+    },
     async [Symbol.asyncDispose]() {
       const closed = new Promise((done) => front.close(done));
       for (const socket of open) socket.destroy();

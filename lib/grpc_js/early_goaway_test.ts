@@ -26,6 +26,7 @@ Deno.test("grpc-js's client transports have the shapes the early GOAWAY fix reli
   const [transport] = transports;
   assert.equal(transport.disconnectHandled, false);
   assert.equal(typeof transport.addDisconnectListener, "function");
+  assert.equal(typeof transport.shutdown, "function");
   assert.equal(
     (Object.getPrototypeOf(transport) as Record<symbol, unknown>)[
       Symbol.for("grpc-deno.early-goaway")
