@@ -223,8 +223,8 @@ const measurements: Measurement[] = [
   },
   {
     id: "unary",
-    title: "d. unary Add, 64 in flight",
-    args: ["-mode", "unary", "-inflight", "64", "-n", count(50_000)],
+    title: "d. unary Add, 64 in flight / 4 conns",
+    args: ["-mode", "unary", "-inflight", "64", "-conns", "4", "-n", count(50_000)],
     metrics: [
       { key: "calls_per_s", label: "calls/s", higherIsBetter: true },
       { key: "p99_us", label: "p99 µs", higherIsBetter: false },

@@ -52,7 +52,7 @@ Deno.test({
     }
     const table = new TextDecoder().decode(stdout);
     assert.match(table, /a\. pipelined, one stream: msgs\/s +[\d,]+/);
-    assert.match(table, /d\. unary Add, 64 in flight: calls\/s +[\d,]+/);
+    assert.match(table, /d\. unary Add, 64 in flight \/ 4 conns: calls\/s +[\d,]+/);
     assert.match(table, /sqlite \/ memory +Redis \/ memory +2×Redis \/ memory/);
     assert.match(table, /memory: exactly-once \/ not +sqlite: exactly-once \/ not/);
   } finally {

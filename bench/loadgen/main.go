@@ -77,6 +77,21 @@ func reply(data []byte) int32 {
 	return int32(v)
 }
 
+// dialPool connects n times, round-robin over targets.
+func dialPool(targets []string, n int) []*grpc.ClientConn {
+	pool := make([]*grpc.ClientConn, n)
+	for i := range pool {
+		pool[i] = dial(targets[i%len(targets)])
+	}
+	return pool
+}
+
+func closePool(pool []*grpc.ClientConn) {
+	for _, c := range pool {
+		c.Close()
+	}
+}
+
 func dial(target string) *grpc.ClientConn {
 	conn, err := grpc.Dial(target, grpc.WithInsecure(), grpc.WithBlock(),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
@@ -201,7 +216,7 @@ func main() {
 	mode := flag.String("mode", "pipelined", "pipelined, pingpong, fanin, unary, idle or churn")
 	n := flag.Int("n", 200000, "numbers (per stream for fanin), round trips, calls, or connections (churn)")
 	streams := flag.Int("streams", 100, "streams, for fanin and idle")
-	conns := flag.Int("conns", 4, "connections, for fanin and idle; connections at once, for churn")
+	conns := flag.Int("conns", 4, "connections, for fanin, unary and idle; connections at once, for churn")
 	inflight := flag.Int("inflight", 64, "calls in flight, for unary")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
 	flag.BoolVar(&keyed, "keyed", false, "number each stream's requests (client_id, seq) for exactly-once")
@@ -249,11 +264,8 @@ func main() {
 		result["p99_us"] = percentile(latencies, 0.99)
 		result["max_us"] = percentile(latencies, 1)
 	case "fanin":
-		pool := make([]*grpc.ClientConn, *conns)
-		for i := range pool {
-			pool[i] = dial(targets[i%len(targets)])
-			defer pool[i].Close()
-		}
+		pool := dialPool(targets, *conns)
+		defer closePool(pool)
 		var before int32
 		if *resume {
 			var err error
@@ -302,14 +314,19 @@ func main() {
 			result["resumes"] = resumes
 		}
 	case "unary":
+		// Several connections, as several clients make: a server of several
+		// processes on one port spreads connections, not calls.
+		pool := dialPool(targets, *conns)
+		defer closePool(pool)
 		latencies := make([]time.Duration, *n)
 		var next int64
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		one := request(1)
+		start = time.Now()
 		for w := 0; w < *inflight; w++ {
 			wg.Add(1)
-			go func() {
+			go func(conn *grpc.ClientConn) {
 				defer wg.Done()
 				for {
 					mu.Lock()
@@ -326,7 +343,7 @@ func main() {
 					}
 					latencies[i] = time.Since(began)
 				}
-			}()
+			}(pool[w%*conns])
 		}
 		wg.Wait()
 		result["calls_per_s"] = float64(*n) / time.Since(start).Seconds()
@@ -349,11 +366,8 @@ func main() {
 	case "idle":
 		// Opens the streams over the connections, makes sure each is
 		// answered, says so, and holds them until stdin closes.
-		pool := make([]*grpc.ClientConn, *conns)
-		for i := range pool {
-			pool[i] = dial(targets[i%len(targets)])
-			defer pool[i].Close()
-		}
+		pool := dialPool(targets, *conns)
+		defer closePool(pool)
 		one := request(1)
 		held := make([]grpc.ClientStream, *streams)
 		for i := range held {
