@@ -108,7 +108,7 @@ export interface GrpcServerOptions extends CallHooks {
    * frame (what Deno's buffer costs): on a connection (default 96 MiB) and
    * on the server (default 384 MiB). Deno 2.8.3 takes a client's requests
    * whether or not the call reads them (`unread_requests.ts`); past a limit,
-   * of the calls whose replies the client has not read for a second, those
+   * of the calls whose replies the client has not read for half a second, those
    * holding the most are ended with `RESOURCE_EXHAUSTED` and their streams
    * reset. A client that reads its replies is never cut.
    */
@@ -162,10 +162,11 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
  * unread requests count against `maxUnread`. A client that reads takes them
  * within milliseconds, but one kept off the CPU does not: with 250 ms, Go's
  * client pipelining the bench's fan-in was cut once in four runs of the
- * suite with every core kept busy. A second lets a client that never reads
- * grow the server by some 90 MB a connection before the bound applies.
+ * suite with every core kept busy. Meanwhile a client that never reads
+ * grows the server: two connections of 100 such streams, by 88–101 MiB with
+ * 250 ms, 107–119 with 500, 153–164 with 1,000 (and 205 once in CI).
  */
-const UNREAD_REPLIES_MS = 1_000;
+const UNREAD_REPLIES_MS = 500;
 
 /** How long a forced shutdown waits for the statuses it sent to reach the wire. */
 const STATUS_FLUSH_MS = 250;
