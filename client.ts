@@ -218,7 +218,6 @@ function retryOptions(session: Session, config: ClientConfig, signal: AbortSigna
   }
   const { targets } = config;
   let unreached = 0;
-
   return {
     retryForMs: config.retryForMs,
     signal,

@@ -44,8 +44,9 @@ function lastError(error: GrpcError): string {
  * ```
  */
 export function endedAtSetup(error: GrpcError): boolean {
+  if (!isUnreachable(error)) return false;
   const reason = lastError(error);
-  return isUnreachable(error) && (RESET_AT_CONNECT.test(reason) || reason === ENDED_AT_SETUP);
+  return RESET_AT_CONNECT.test(reason) || reason === ENDED_AT_SETUP;
 }
 
 /**

@@ -105,8 +105,8 @@ function storedValue(value: unknown): number {
  *
  * Several processes may serve from one file: each commit takes SQLite's
  * write lock (`BEGIN IMMEDIATE`, waiting up to {@linkcode LOCK_WAIT_MS} for
- * it, `sqlite_lock.ts`) and reads the total and the clients' records under it, so commits are
- * serialized whoever makes them. Every call blocks until the disk has
+ * it, `sqlite_lock.ts`) and reads the total and the clients' records under
+ * it, so commits are serialized whoever makes them. Every call blocks until the disk has
  * answered: `sqlite_store.ts` runs it on a worker thread.
  *
  * @example
