@@ -1,81 +1,22 @@
 /**
  * The running-sum server: serves `sum.SumService`, health checking and
  * reflection until SIGINT or SIGTERM, then lets open calls finish within a
- * grace period.
+ * grace period; from a worker process a core, under this one, unless told
+ * otherwise (docs/workers.md).
+ *
+ * A supervisor keeps for its whole life the memory of every module it loads,
+ * so this one loads the serving half (gRPC, the stores) only in the process
+ * that serves.
  *
  * @module
  */
-import {
-  type CallSummary,
-  type ServerCredentials,
-  serverCredentials,
-  Status,
-  statusName,
-  TlsOptionsError,
-} from "./lib/mod.ts";
-import { hostPort, parsedOrStatus } from "./cli/flags.ts";
-import { bindFailure } from "./cli/failures.ts";
-import { quietGrpcLogs } from "./cli/grpc_logs.ts";
-import { createLogger, type Logger } from "./cli/log.ts";
-import { type ServerConfig, serverConfig, serverUsage } from "./sum_cli/server_config.ts";
-import { sqliteAccessProblem } from "./sum_cli/sqlite_access.ts";
+import { parsedOrStatus } from "./cli/flags.ts";
+import { createLogger } from "./cli/log.ts";
+import { serverConfig, serverUsage } from "./sum_cli/server_config.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
 import { versionText } from "./cli/invocation.ts";
-import { serveSum } from "./sum/serve.ts";
-import { StoreOpenError, type TotalStore } from "./sum/store.ts";
-import { openStore } from "./sum/store_url.ts";
-import { LogBudget } from "./cli/log_budget.ts";
-import { serveAsWorker, superviseWorkers, workerNumber, workerPlan } from "./sum_cli/workers.ts";
-
-const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
-
-/** Logs each call as it ends, at most `perSecond` a second; the rest are counted in one line. */
-function callLogger(log: Logger, perSecond: number) {
-  const budget = new LogBudget(perSecond, (skipped) => {
-    const byStatus = [...skipped].map(([status, count]) => `${status} ${count}`).join(", ");
-    log.log("warn", "calls not logged", {
-      count: [...skipped.values()].reduce((sum, count) => sum + count, 0),
-      by_status: byStatus,
-      limit_per_s: perSecond,
-    });
-  });
-  return ({ method, peer, code, details, durationMs }: CallSummary) => {
-    const level = SERVER_FAULTS.has(code) ? "error" : "info";
-    if (!log.enabled(level) || !budget.take(statusName(code))) return;
-    log.log(level, "call", {
-      method,
-      peer,
-      status: statusName(code),
-      duration_ms: Number(durationMs.toFixed(3)),
-      details: code === Status.OK ? undefined : details,
-    });
-  };
-}
-
-/** Logs connections refused over the limit: the first of each second, then a count. */
-function connectionRefusalLogger(log: Logger) {
-  const budget = new LogBudget(1, (skipped) =>
-    log.log("warn", "connections refused", {
-      count: skipped.get("refused"),
-      reason: "at the limit of open connections",
-    }));
-  return ({ peer, maxConnections }: { peer: string; maxConnections: number }) => {
-    if (!budget.take("refused")) return;
-    log.log("warn", "connection refused", {
-      peer,
-      reason: `${maxConnections} connections open, the limit (--max-connections)`,
-    });
-  };
-}
-
-/**
- * A terminal's Ctrl-C reaches the server twice under `deno task`: from the
- * terminal, and forwarded by `deno task` a moment later. A second SIGINT this
- * soon after the first is that same Ctrl-C, not a deliberate second one.
- */
-const SAME_CTRL_C_MS = 500;
-
-const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/;
+import { servingProblem } from "./sum_cli/serving_setup.ts";
+import { superviseWorkers, workerNumber, workerPlan } from "./sum_cli/workers.ts";
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--version")) {
@@ -89,160 +30,24 @@ async function main(args: string[]): Promise<number> {
     serverUsage(),
   );
   if (typeof config === "number") return config;
-  const { host, graceMs, tls } = config;
   const worker = workerNumber();
   const log = createLogger({
     level: config.logLevel,
     format: config.logFormat,
     fields: worker === undefined ? undefined : { worker },
   });
-  const opened = await openForServing(config, args);
-  if (typeof opened === "number") return opened;
-  const { credentials, store } = opened;
   const plan = worker === undefined ? workerPlan(config) : { workers: 1 };
   if (plan.workers > 1) {
     // What would stop every worker is found here first, and told in one line.
-    try {
-      await store.connect();
-    } catch (error) {
-      return storeRefused(error);
-    } finally {
-      await store.close();
+    const problem = await servingProblem(config, args);
+    if (problem !== undefined) {
+      console.error(`error: ${problem}`);
+      return 1;
     }
     return await superviseWorkers(plan.workers, { config, args, log, script: import.meta.url });
   }
-  const asWorker = worker === undefined ? undefined : serveAsWorker({
-    maxConnections: config.workerMaxConnections,
-    maxRssBytes: config.workerMaxRssBytes,
-  });
-  let started;
-  try {
-    started = await serveSum({
-      store,
-      onStoreAvailability: (available, reason) =>
-        log.log(available ? "info" : "error", available ? "store available" : "store unavailable", {
-          store: store.name,
-          reason,
-        }),
-      onStoreNotice: (message) => log.log("warn", message, { store: store.name }),
-      maxWatchers: config.maxWatchers,
-      maxConnections: config.maxConnections,
-      host,
-      port: config.port,
-      credentials,
-      options: config.options,
-      maxConnectionAgeMs: config.maxConnectionAgeMs,
-      maxConnectionAgeGraceMs: config.maxConnectionAgeGraceMs,
-      onCallStart: log.enabled("debug")
-        ? ({ method, peer }) => log.log("debug", "call started", { method, peer })
-        : undefined,
-      onCallEnd: callLogger(log, config.callLogRate),
-      onHandshakeFailure: ({ peer, reason }) =>
-        log.log("warn", "TLS handshake failed", { peer, reason }),
-      onConnectionRefused: connectionRefusalLogger(log),
-      reusePort: worker !== undefined,
-      onConnectionAccepted: (accepted) => asWorker?.connectionAccepted(accepted),
-      onAcceptingRestarted: ({ stalledMs }) =>
-        log.log("warn", `accepting again after ${stalledMs} ms`, {
-          reason: "the server ran out of open files (a burst past --max-connections)",
-        }),
-      onUnexpectedError: (error, method) =>
-        log.log("error", "handler failed", { method, error: String(error) }),
-    });
-  } catch (error) {
-    await store.close();
-    console.error(
-      error instanceof StoreOpenError
-        ? `error: ${error.message}`
-        : `error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`,
-    );
-    return 1;
-  }
-  const { server, port } = started;
-  const stopped = Promise.withResolvers<number>();
-  let stoppingSince: number | undefined;
-  const onSignal = async (signal: Deno.Signal) => {
-    if (stoppingSince !== undefined) {
-      if (signal === "SIGINT" && performance.now() - stoppingSince < SAME_CTRL_C_MS) return;
-      log.log("warn", "cancelling the open calls now", { signal });
-      await server.shutdown({ graceMs: 0 });
-      await store.close();
-      return stopped.resolve(0);
-    }
-    stoppingSince = performance.now();
-    log.log("info", "shutting down", { signal, grace_s: graceMs / 1000 });
-    const { forced } = await server.shutdown({ graceMs });
-    await store.close();
-    log.log("info", forced ? "stopped; the calls still open were cancelled" : "stopped");
-    stopped.resolve(0);
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => onSignal(signal));
-  }
-  asWorker?.orphaned.then(() => onSignal("SIGTERM"));
-  // Listening for signals before saying so: a supervisor may stop it at once.
-  console.log(`listening on ${hostPort(host, port)}`);
-  if (!tls && !LOOPBACK.test(host)) {
-    log.log("warn", "serving without TLS on a non-loopback address", { host });
-  }
-  const transport = tls ? (tls.clientCa ? "mutual TLS" : "TLS") : "plaintext";
-  log.log("info", "serving", {
-    address: hostPort(host, port),
-    transport,
-    store: store.name,
-    total: store.available ? store.total : undefined,
-  });
-  // A warning if the user asked for workers; the default just says how it serves.
-  if (plan.notice) log.log(config.workers === undefined ? "info" : "warn", plan.notice);
-  return await stopped.promise;
+  const { serveProcess } = await import("./sum_cli/serving.ts");
+  return await serveProcess(config, args, { log, worker, notice: plan.notice });
 }
 
-/**
- * The TLS credentials and the store, or the exit status after one line
- * saying why the server cannot serve with them.
- */
-async function openForServing(
-  config: ServerConfig,
-  args: string[],
-): Promise<{ credentials?: ServerCredentials; store: TotalStore } | number> {
-  const { tls } = config;
-  let credentials;
-  try {
-    credentials = tls && serverCredentials(tls);
-  } catch (error) {
-    if (!(error instanceof TlsOptionsError)) throw error;
-    const flags = tls?.clientCa
-      ? "--tls-cert, --tls-key and --client-ca"
-      : "--tls-cert and --tls-key";
-    console.error(`error: cannot serve TLS with ${flags}: ${error.message}`);
-    return 1;
-  }
-  if (config.store.kind === "sqlite") {
-    const problem = sqliteAccessProblem(config.store.path, args);
-    if (problem !== undefined) {
-      console.error(`error: cannot open the store sqlite:${config.store.path}: ${problem}`);
-      return 1;
-    }
-  }
-  try {
-    const store = await openStore(config.store, {
-      clientExpiryMs: config.clientExpiryMs,
-      maxClients: config.maxClients,
-    });
-    return { credentials, store };
-  } catch (error) {
-    return storeRefused(error);
-  }
-}
-
-/** 1, once a store that cannot be opened has said why in one line; any other error is thrown on. */
-function storeRefused(error: unknown): number {
-  if (!(error instanceof StoreOpenError)) throw error;
-  console.error(`error: ${error.message}`);
-  return 1;
-}
-
-if (import.meta.main) {
-  quietGrpcLogs();
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

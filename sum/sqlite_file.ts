@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { INT32_MAX, INT32_MIN } from "../lib/mod.ts";
+import { INT32_MAX, INT32_MIN } from "../lib/int32.ts";
 import {
   CLIENT_WINDOW,
   clientName,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isInt32 } from "../lib/mod.ts";
+import { isInt32 } from "../lib/int32.ts";
 import type { CommitLedger, SequenceKey } from "./ledger.ts";
 
 export type { SequenceKey };

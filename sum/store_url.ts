@@ -1,6 +1,5 @@
-import { MemoryStore } from "./memory_store.ts";
-import { RedisStore, type RedisTls } from "./redis_store.ts";
-import { SqliteStore, type SqliteSync } from "./sqlite_store.ts";
+import type { RedisTls } from "./redis_store.ts";
+import type { SqliteSync } from "./sqlite_store.ts";
 import { messageOf, StoreOpenError, type StoreOptions, type TotalStore } from "./store.ts";
 
 /** The store a server uses when none is named. */
@@ -124,15 +123,26 @@ export function withoutPassword(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
-/** Opens the store `spec` names; rejects with a one-line `StoreOpenError` if it cannot. */
+/**
+ * Opens the store `spec` names; rejects with a one-line `StoreOpenError` if
+ * it cannot. Only that store's modules are loaded: node-redis alone adds
+ * about 30 MiB to a process, which a supervisor would carry all its life.
+ */
 export async function openStore(spec: StoreSpec, options: StoreOptions = {}): Promise<TotalStore> {
   switch (spec.kind) {
-    case "memory":
+    case "memory": {
+      const { MemoryStore } = await import("./memory_store.ts");
       return new MemoryStore(options);
-    case "sqlite":
+    }
+    case "sqlite": {
+      const { SqliteStore } = await import("./sqlite_store.ts");
       return await SqliteStore.open(spec.path, { ...options, synchronous: spec.synchronous });
-    case "redis":
-      return new RedisStore(spec.url, { ...options, prefix: spec.prefix, tls: readTls(spec.tls) });
+    }
+    case "redis": {
+      const tls = readTls(spec.tls);
+      const { RedisStore } = await import("./redis_store.ts");
+      return new RedisStore(spec.url, { ...options, prefix: spec.prefix, tls });
+    }
   }
 }
 
