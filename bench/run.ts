@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { parsedOrStatus } from "../cli/flags.ts";
 import { BENCH_USAGE, benchOptions, MEASUREMENT_IDS, type MeasurementId } from "./options.ts";
 import { run, type RunningServer, startServer } from "./process.ts";
-import { memoryOf, memoryOfTree } from "../testing/memory.ts";
+import { memoryOf, settledMemoryOfTree } from "../testing/memory.ts";
+import { connectionSplit } from "./connection_split.ts";
 import { describeMissing, missingRequirements } from "./requirements.ts";
 import { goBuild } from "./go_build.ts";
 import { format, median, table } from "./stats.ts";
@@ -311,8 +312,9 @@ async function idleStreams(loadgen: string, pid: number, target: string): Promis
 /**
  * Memory after connections made and ended (finished, cancelled, dropped):
  * RSS after the first count, after the last, and how much it grew between,
- * of the server's process and its children (workers). A server that keeps
- * nothing of closed connections stays flat.
+ * of the server's process and its children (workers), each read once no
+ * worker is being replaced. A server that keeps nothing of closed
+ * connections stays flat.
  */
 async function churnedConnections(loadgen: string, pid: number, target: string): Promise<Result> {
   const args = measurements.find((m) => m.id === "churn")!.args;
@@ -324,9 +326,9 @@ async function churnedConnections(loadgen: string, pid: number, target: string):
     failed += errors;
   };
   await churn(churnCounts[0]);
-  const first = await memoryOfTree(pid);
+  const first = await settledMemoryOfTree(pid);
   await churn(churnCounts[1] - churnCounts[0]);
-  const last = await memoryOfTree(pid);
+  const last = await settledMemoryOfTree(pid);
   return {
     rss_mib_first: first.rssKiB / 1024,
     rss_mib_last: last.rssKiB / 1024,
@@ -376,7 +378,16 @@ async function measureOnce(
       ...measurement.args,
       ...contender.loadgenArgs ?? [],
     ];
-    return JSON.parse(await run(loadgen, args));
+    const finished = run(loadgen, args);
+    const port = Number(server.target.match(/:(\d+)$/)?.[1]);
+    const split = connectionSplit(server.pid, port, finished);
+    const result: Result = JSON.parse(await finished);
+    const spread = await split;
+    if (spread.length > 0) {
+      console.error(`  connections per worker: ${spread.join(" + ")}`);
+      result.busiest_worker_connections = spread[0];
+    }
+    return result;
   } catch (error) {
     const reason = String(error instanceof Error ? error.message : error).trim().split("\n").at(-1);
     (failures[contender.name] ??= []).push(`${measurement.title}: ${reason}`);

@@ -20,20 +20,46 @@ export async function memoryOf(pid: number): Promise<{ rssKiB: number; peakKiB: 
   return { rssKiB: field("VmRSS"), peakKiB: field("VmHWM") };
 }
 
-/**
- * The resident memory of a process and of its children, in KiB: a server
- * that serves from worker processes is all of them.
- */
-export async function memoryOfTree(pid: number): Promise<{ rssKiB: number; processes: number }> {
+/** The pids of `pid`'s children, in the order /proc gives them. */
+export async function childrenOf(pid: number): Promise<number[]> {
   const { stdout } = await new Deno.Command("cat", {
     args: [`/proc/${pid}/task/${pid}/children`],
     stdout: "piped",
     stderr: "null",
   }).output();
-  const children = new TextDecoder().decode(stdout).trim().split(/\s+/).filter(Boolean);
+  return new TextDecoder().decode(stdout).trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/**
+ * The resident memory of a process and of its children, in KiB: a server
+ * that serves from worker processes is all of them.
+ */
+export async function memoryOfTree(pid: number): Promise<{ rssKiB: number; processes: number }> {
+  const children = await childrenOf(pid);
   let rssKiB = (await memoryOf(pid)).rssKiB;
   for (const child of children) {
-    rssKiB += await memoryOf(Number(child)).then(({ rssKiB }) => rssKiB, () => 0);
+    rssKiB += await memoryOf(child).then(({ rssKiB }) => rssKiB, () => 0);
   }
   return { rssKiB, processes: 1 + children.length };
+}
+
+/**
+ * {@linkcode memoryOfTree} once `pid`'s children have stayed the same for
+ * `quietMs` (up to `timeoutMs`): a server replacing a worker holds both for
+ * a moment (the new one listens before the old one leaves), and a reading
+ * then counts a worker twice.
+ */
+export async function settledMemoryOfTree(
+  pid: number,
+  { quietMs = 1_000, timeoutMs = 15_000 } = {},
+): Promise<{ rssKiB: number; processes: number }> {
+  const deadline = performance.now() + timeoutMs;
+  let seen = String(await childrenOf(pid));
+  let since = performance.now();
+  while (performance.now() - since < quietMs && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = String(await childrenOf(pid));
+    if (now !== seen) [seen, since] = [now, performance.now()];
+  }
+  return await memoryOfTree(pid);
 }

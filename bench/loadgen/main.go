@@ -229,8 +229,14 @@ func main() {
 	defer cancel()
 	result := map[string]interface{}{"mode": *mode}
 	targets := strings.Split(*target, ",")
-	conn := dial(targets[0])
-	defer conn.Close()
+	// One connection for the modes that use one: fanin and unary make their
+	// own, and an idle one more would count in how a server's workers share
+	// the connections (bench/connection_split.ts).
+	var conn *grpc.ClientConn
+	if *mode == "pipelined" || *mode == "pingpong" || *resume {
+		conn = dial(targets[0])
+		defer conn.Close()
+	}
 	start := time.Now()
 	switch *mode {
 	case "pipelined":
