@@ -78,6 +78,27 @@ Deno.test("two servers on one file share its total: each answers with what both 
   await watched.return?.();
 });
 
+Deno.test("a server frozen while another on its file commits 3,000 totals: when it wakes, a Watch on it gets every one, in order", async () => {
+  await using dir = await tempDir();
+  await using writer = await startServerProgram([], { cwd: dir.path });
+  await using frozen = await startServerProgram([], { cwd: dir.path });
+  using one = sumClient(writer.target);
+  using other = sumClient(frozen.target);
+  const watched = other.Watch({}, { timeout: 60_000 })[Symbol.asyncIterator]();
+  assert.deepEqual((await watched.next()).value, { sum: 0 });
+  const ones = Array.from({ length: 3_000 }, () => ({ num: 1 }));
+  frozen.process.kill("SIGSTOP");
+  try {
+    assert.equal((await collect(one.SumServer(ones))).at(-1)?.sum, 3_000);
+  } finally {
+    frozen.process.kill("SIGCONT");
+  }
+  const seen = [];
+  while (seen.at(-1) !== 3_000) seen.push((await watched.next()).value!.sum);
+  assert.deepEqual(seen, ones.map((_, i) => i + 1), "it heard them all at once, and sent them all");
+  await watched.return?.();
+});
+
 Deno.test("SIGKILL of the server while 200,000 numbers stream in: after a restart the total is at least the last one printed and at most what was sent", async () => {
   await using dir = await tempDir();
   await using server = await startServerProgram([], { cwd: dir.path });
