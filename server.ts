@@ -15,7 +15,7 @@ import { createLogger } from "./cli/log.ts";
 import { serverConfig, serverUsage } from "./sum_cli/server_config.ts";
 import { denoVersionWarning } from "./cli/deno_version.ts";
 import { versionText } from "./cli/invocation.ts";
-import { servingProblem } from "./sum_cli/serving_setup.ts";
+import { refuseToStart, servingProblem } from "./sum_cli/serving_setup.ts";
 import { superviseWorkers, workerNumber, workerPlan } from "./sum_cli/workers.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -40,10 +40,7 @@ async function main(args: string[]): Promise<number> {
   if (plan.workers > 1) {
     // What would stop every worker is found here first, and told in one line.
     const problem = await servingProblem(config, args);
-    if (problem !== undefined) {
-      console.error(`error: ${problem}`);
-      return 1;
-    }
+    if (problem !== undefined) return refuseToStart(problem);
     return await superviseWorkers(plan.workers, { config, args, log, script: import.meta.url });
   }
   const { serveProcess } = await import("./sum_cli/serving.ts");

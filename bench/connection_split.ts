@@ -43,8 +43,11 @@ export async function connectionSplit(
     const children = await childrenOf(pid);
     if (children.length < 2) return [];
     const split = (await connectionsOf(children, port)).filter((n) => n > 0);
-    const total = (counts: number[]) => counts.reduce((sum, n) => sum + n, 0);
     if (total(split) > total(best)) best = split;
   }
   return best.sort((a, b) => b - a);
+}
+
+function total(counts: number[]): number {
+  return counts.reduce((sum, n) => sum + n, 0);
 }

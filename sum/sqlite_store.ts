@@ -14,6 +14,9 @@ import {
 
 export type { SqliteSync };
 
+/** How a store commits unless told otherwise: a commit survives power loss. */
+const DEFAULT_SYNCHRONOUS: SqliteSync = "full";
+
 /** Options of {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions extends StoreOptions {
   /** Default `full`: a commit survives power loss. */
@@ -95,10 +98,10 @@ export class SqliteStore extends LocalStore implements TotalStore {
    * a one-line {@linkcode StoreOpenError} if it cannot.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-    const synchronous = options.synchronous ?? "full";
+    const synchronous = options.synchronous ?? DEFAULT_SYNCHRONOUS;
     // Named with its option where it is not the default, so that logs show it.
     const store = new SqliteStore(
-      `sqlite:${path}${synchronous === "full" ? "" : `?synchronous=${synchronous}`}`,
+      `sqlite:${path}${synchronous === DEFAULT_SYNCHRONOUS ? "" : `?synchronous=${synchronous}`}`,
     );
     const reply = await store.#ask({
       kind: "open",
@@ -125,7 +128,8 @@ export class SqliteStore extends LocalStore implements TotalStore {
    * back.
    */
   static check(path: string, options: SqliteStoreOptions = {}): void {
-    SqliteFile.open(path, { ...options, synchronous: options.synchronous ?? "full" }).close();
+    SqliteFile.open(path, { ...options, synchronous: options.synchronous ?? DEFAULT_SYNCHRONOUS })
+      .close();
   }
 
   #ask(request: WorkerRequest): Promise<WorkerReply> {

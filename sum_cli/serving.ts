@@ -14,7 +14,7 @@ import { LogBudget } from "../cli/log_budget.ts";
 import { serveSum } from "../sum/serve.ts";
 import { StoreOpenError } from "../sum/store.ts";
 import type { ServerConfig } from "./server_config.ts";
-import { openConfiguredStore, tlsCredentials } from "./serving_setup.ts";
+import { openConfiguredStore, refuseToStart, tlsCredentials } from "./serving_setup.ts";
 import { serveAsWorker } from "./workers.ts";
 
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.INTERNAL, Status.DATA_LOSS]);
@@ -80,9 +80,9 @@ export async function serveProcess(
   quietGrpcLogs();
   const { host, graceMs, tls } = config;
   const credentials = await tlsCredentials(tls);
-  if (typeof credentials === "string") return refused(credentials);
+  if (typeof credentials === "string") return refuseToStart(credentials);
   const store = await openConfiguredStore(config, args);
-  if (typeof store === "string") return refused(store);
+  if (typeof store === "string") return refuseToStart(store);
   const asWorker = worker === undefined ? undefined : serveAsWorker({
     maxConnections: config.workerMaxConnections,
     maxRssBytes: config.workerMaxRssBytes,
@@ -123,12 +123,11 @@ export async function serveProcess(
     });
   } catch (error) {
     await store.close();
-    console.error(
+    return refuseToStart(
       error instanceof StoreOpenError
-        ? `error: ${error.message}`
-        : `error: cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`,
+        ? error.message
+        : `cannot listen on ${hostPort(host, config.port)}: ${bindFailure(error)}`,
     );
-    return 1;
   }
   const { server, port } = started;
   const stopped = Promise.withResolvers<number>();
@@ -167,9 +166,4 @@ export async function serveProcess(
   // A warning if the user asked for workers; the default just says how it serves.
   if (notice) log.log(config.workers === undefined ? "info" : "warn", notice);
   return await stopped.promise;
-}
-
-function refused(problem: string): number {
-  console.error(`error: ${problem}`);
-  return 1;
 }

@@ -67,6 +67,12 @@ export async function servingProblem(
   return typeof refused === "string" ? refused : undefined;
 }
 
+/** Says on stderr, in one line, why the server cannot start; returns its exit status. */
+export function refuseToStart(problem: string): number {
+  console.error(`error: ${problem}`);
+  return 1;
+}
+
 function options({ clientExpiryMs, maxClients }: ServerConfig): StoreOptions {
   return { clientExpiryMs, maxClients };
 }
