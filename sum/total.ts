@@ -1,7 +1,9 @@
 import { INT32_RANGE } from "../lib/mod.ts";
 import { GroupCommit } from "./group_commit.ts";
 import type { Outcome, SequenceKey, StoreListener, TotalStore } from "./store.ts";
-import { TotalFeed } from "./total_feed.ts";
+import { TotalFeed, TotalsMissed } from "./total_feed.ts";
+
+export { TotalsMissed };
 
 /** Thrown when a change would take the total outside int32; the total is unchanged. */
 export class TotalOutOfRange extends RangeError {
@@ -32,14 +34,6 @@ export class TooManyClients extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TooManyClients";
-  }
-}
-
-/** Ends the watchers of a server that lost totals of other servers: they cannot be told each total. */
-export class TotalsMissed extends Error {
-  constructor(message: string) {
-    super(`${message}; watch again`);
-    this.name = "TotalsMissed";
   }
 }
 
@@ -143,12 +137,12 @@ export class RunningTotal {
   }
 
   /**
-   * The current total, then each new one, until `signal` aborts. A watcher
-   * more than `WATCH_BACKLOG` (`total_feed.ts`) totals behind loses the oldest unsent
-   * ones, so a slow watcher costs bounded memory and still ends up current;
-   * one that does not read costs the writers nothing. It ends with
-   * {@linkcode TotalsMissed} if the store lost totals before this server
-   * heard of them; past `maxWatchers` it throws {@linkcode TooManyWatchers}.
+   * The current total, then each new one, until `signal` aborts. One that
+   * does not read costs the writers nothing, and a slow one bounded memory:
+   * more than `WATCH_BACKLOG` (`total_feed.ts`) totals behind, it ends with
+   * {@linkcode TotalsMissed}, as it does if the store lost totals before
+   * this server heard of them. Past `maxWatchers` it throws
+   * {@linkcode TooManyWatchers}.
    */
   async *watch(signal: AbortSignal): AsyncGenerator<number> {
     if (this.#watching >= this.#maxWatchers) throw new TooManyWatchers(this.#maxWatchers);

@@ -4,20 +4,32 @@
  * watcher. A commit appends its totals once, whatever the number of
  * watchers, and wakes only those waiting for a total; a watcher that does not
  * read costs the writers nothing. One that falls more than the ring behind
- * skips to the oldest total still in it, and so still ends up current.
+ * is sent every total up to the first the ring no longer holds, then ends
+ * with {@linkcode TotalsMissed} rather than skip it.
  *
  * @module
  */
 
 /**
- * Totals a watcher may fall behind by before the oldest unsent ones are
- * dropped. A server hears the others' commits in bursts: a worker frozen or
+ * Totals a watcher may fall behind by before it misses some. A server hears the others' commits in bursts: a worker frozen or
  * starved for half a second while the others commit 100,000 numbers a second
  * hears 50,000 at once. With 1,024, a watcher skipped 175 of 1,200 totals
  * when its worker stalled on a loaded machine. An int32 each: 256 KiB per
  * server, whatever the number of watchers.
  */
 export const WATCH_BACKLOG = 65_536;
+
+/**
+ * Ends a watcher that cannot be sent every total in order: it fell behind
+ * the feed, or the store lost totals before this server heard of them. The
+ * client may watch again, from the current total.
+ */
+export class TotalsMissed extends Error {
+  constructor(message: string) {
+    super(`${message}; watch again`);
+    this.name = "TotalsMissed";
+  }
+}
 
 /**
  * Committed totals, followed by watchers.
@@ -61,7 +73,11 @@ export class TotalFeed {
     this.#wake();
   }
 
-  /** `current`, then every total appended from now on, until `signal` aborts (throwing its reason). */
+  /**
+   * `current`, then every total appended from now on, until `signal` aborts
+   * (throwing its reason). Throws {@linkcode TotalsMissed} at the first total
+   * the ring no longer holds.
+   */
   async *follow(current: number, signal: AbortSignal): AsyncGenerator<number> {
     const generation = this.#generation;
     let at = this.#next;
@@ -69,8 +85,13 @@ export class TotalFeed {
     for (;;) {
       if (signal.aborted) throw signal.reason;
       if (generation !== this.#generation) throw this.#endReason;
+      if (at < this.#next - WATCH_BACKLOG) {
+        throw new TotalsMissed(
+          `this watcher fell ${this.#next - at} totals behind, more than the ${WATCH_BACKLOG} ` +
+            "the server keeps for it (it read slower than totals were committed)",
+        );
+      }
       if (at < this.#next) {
-        at = Math.max(at, this.#next - WATCH_BACKLOG);
         yield this.#ring[at++ % WATCH_BACKLOG];
       } else {
         await this.#nextAppend(signal);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TotalFeed, WATCH_BACKLOG } from "./total_feed.ts";
+import { TotalFeed, TotalsMissed, WATCH_BACKLOG } from "./total_feed.ts";
 
 /** Follows `feed` from 0 until it has seen `last`. */
 async function followUntil(feed: TotalFeed, last: number): Promise<number[]> {
@@ -14,22 +14,44 @@ async function followUntil(feed: TotalFeed, last: number): Promise<number[]> {
 
 Deno.test("a watcher hears every total of a burst heard at once, as a worker that stalled hears the others' commits", async () => {
   const feed = new TotalFeed();
-  const burst = Array.from({ length: 50_000 }, (_, i) => i + 1);
+  const burst = numbers(50_000);
   const following = followUntil(feed, 50_000);
   await Promise.resolve();
   feed.append(burst);
   assert.deepEqual(await following, [0, ...burst]);
 });
 
-Deno.test("a watcher more than the backlog behind skips the oldest totals it was not sent, and ends up current", async () => {
+Deno.test("a watcher more than the backlog behind ends with TotalsMissed rather than skip the totals the feed no longer holds", async () => {
   const feed = new TotalFeed();
   const count = WATCH_BACKLOG + 10;
-  const following = followUntil(feed, count);
-  await Promise.resolve();
-  feed.append(Array.from({ length: count }, (_, i) => i + 1));
-  const [current, ...sent] = await following;
-  assert.equal(current, 0);
-  assert.equal(sent.length, WATCH_BACKLOG);
-  assert.equal(sent[0], 11);
-  assert.equal(sent.at(-1), count);
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const total of feed.follow(0, controller.signal)) {
+      seen.push(total);
+      // Reads the current total, then nothing until the feed has moved on.
+      if (total === 0) await Promise.resolve().then(() => feed.append(numbers(count)));
+    }
+  })();
+  const error = await following.then(() => undefined, (error) => error);
+  assert.ok(error instanceof TotalsMissed, String(error));
+  assert.equal(
+    error.message,
+    `this watcher fell ${count} totals behind, more than the ${WATCH_BACKLOG} the server keeps ` +
+      "for it (it read slower than totals were committed); watch again",
+  );
+  assert.deepEqual(seen, [0]);
 });
+
+Deno.test("a watcher exactly the backlog behind misses nothing", async () => {
+  const feed = new TotalFeed();
+  const following = followUntil(feed, WATCH_BACKLOG);
+  await Promise.resolve();
+  feed.append(numbers(WATCH_BACKLOG));
+  assert.deepEqual(await following, [0, ...numbers(WATCH_BACKLOG)]);
+});
+
+/** 1, 2, … `count`. */
+function numbers(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
