@@ -64,7 +64,8 @@
  *   then ends the rest with `UNAVAILABLE`.
  * - **Memory**: a server streaming to a client that stops reading holds at
  *   most `maxUnsentBytes` (1 MiB) unsent per connection before its handler
- *   is asked for more; channels keep at most 16 KiB of a call's messages for
+ *   is asked for more, while the connection's other streams, read, go on;
+ *   channels keep at most 16 KiB of a call's messages for
  *   grpc-js's retries.
  * - **Retries and resumable streams**: {@linkcode retrying} repeats a call
  *   that fails with `UNAVAILABLE` (or as `retryable` says), with backoff, for

@@ -5,6 +5,7 @@ import {
   createChannel,
   createClient,
   GrpcError,
+  isGrpcError,
   loadService,
   serverCredentials,
   serverStreaming,
@@ -22,6 +23,7 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T | "silent"> {
 }
 import {
   collect,
+  rejection,
   startProgram,
   startServerProgram,
   startSumServer,
@@ -31,6 +33,7 @@ import {
 import { floodUnread } from "./fixtures/unread_flood.ts";
 import { frame, grpcRequestHeaders, PREFACE } from "./fixtures/http2_frames.ts";
 import { memoryOf } from "../testing/memory.ts";
+import { WATCH_BACKLOG } from "../sum/total_feed.ts";
 
 const ones = function* (count: number) {
   for (let i = 0; i < count; i++) yield { num: 1 };
@@ -124,6 +127,31 @@ Deno.test("a client that stops reading its replies is held back; other clients a
   } finally {
     stalled.close();
   }
+});
+
+Deno.test("a watcher that stops reading holds back no other call on its connection; once 65,536 totals behind it ends ABORTED, having skipped none", async () => {
+  await using server = await startServerProgram(["--store", "memory"]);
+  using client = sumClient(server.target); // one channel: one connection for both calls
+  const watch = client.Watch({})[Symbol.asyncIterator]();
+  assert.deepEqual((await watch.next()).value, { sum: 0 });
+  // The watcher takes up to some 65,000 totals before it is held back (its
+  // client buffers them): three times the backlog leaves it far behind.
+  const count = 3 * WATCH_BACKLOG;
+  const replies = await within(60_000, collect(client.SumServer(ones(count))));
+  assert.notEqual(replies, "silent", "the stream beside the unread watcher was held back");
+  assert.deepEqual(replies.at(-1), { sum: count });
+  const seen: number[] = [];
+  const error = await rejection((async () => {
+    for (let next = await watch.next(); !next.done; next = await watch.next()) {
+      seen.push(next.value.sum);
+    }
+  })());
+  assert.ok(isGrpcError(error, Status.ABORTED), String(error));
+  assert.match(
+    error.details,
+    /^this watcher fell \d+ totals behind, more than the 65536 the server keeps for it \(it read slower than totals were committed\); watch again$/,
+  );
+  assert.deepEqual(seen, Array.from({ length: seen.length }, (_, i) => i + 1), "in order, no gap");
 });
 
 Deno.test("bytes that are not gRPC (garbage, HTTP/1.1, a TLS hello) leave the server serving", async () => {

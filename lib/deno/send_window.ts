@@ -3,7 +3,9 @@
  * `node:http2` completes every write at once, whatever the peer's HTTP/2
  * flow-control window, and keeps what the peer has not taken in memory. This
  * counts the bytes queued on each connection against what its socket has
- * written, so that a streaming handler can wait while the difference is large.
+ * written, so that a streaming handler can wait while the difference is large;
+ * streams that still flow on a connection held full by stopped readers write
+ * on (`stuck_streams.ts`).
  *
  * Upstream: fixed by denoland/deno pull request 36044 (writes wait for the
  * peer's flow-control window), in the 2.9 line, which aborts on GOAWAY
@@ -14,6 +16,8 @@
  *
  * @module
  */
+
+import { StuckStreams } from "./stuck_streams.ts";
 
 /** The parts of an HTTP/2 session this needs. */
 interface SessionLike {
@@ -63,7 +67,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * const window = SendWindow.of(http2Stream.session);
  * window?.add(bytes.length);
  * call.write(bytes);
- * if (window?.full) await window.drained(signal);
+ * if (window?.full) await window.drained(signal, http2Stream);
  * ```
  */
 export class SendWindow {
@@ -74,6 +78,8 @@ export class SendWindow {
   /** Everything queued, in messages and in bytes: their ratio prices unsent bytes. */
   #messages = 0;
   #bytes = 0;
+  /** Made once the connection is first full and a stream waits. */
+  #stuck: StuckStreams | undefined;
 
   private constructor(session: SessionLike, maxUnsent: number) {
     this.#session = session;
@@ -123,11 +129,28 @@ export class SendWindow {
     return this.#cost(this.#unsentAtMost) > this.#maxUnsent;
   }
 
-  /** Resolves once half of what is allowed is unsent, or `signal` aborts. */
-  async drained(signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves once half of what is allowed is unsent, once `stream` (any
+   * object that stands for it) may write on although the connection is full
+   * because other streams' readers stopped ({@linkcode StuckStreams}), or
+   * when `signal` aborts.
+   */
+  async drained(signal: AbortSignal, stream: object): Promise<void> {
     let pause = 1;
-    while (this.#cost(this.unsent) > this.#maxUnsent / 2 && !signal.aborted) {
-      await delay(pause, signal);
+    for (;;) {
+      if (signal.aborted) {
+        this.#stuck?.release(stream);
+        break;
+      }
+      const unsent = this.unsent;
+      if (this.#cost(unsent) <= this.#maxUnsent / 2) {
+        this.#stuck?.reset();
+        break;
+      }
+      this.#stuck ??= new StuckStreams(this.#maxUnsent / 8);
+      const written = this.#session.socket?.bytesWritten ?? 0;
+      if (this.#stuck.mayWrite(stream, unsent, written)) break;
+      await delay(this.#stuck.trying(stream) ? Math.min(pause, 5) : pause, signal);
       pause = Math.min(pause * 2, 50);
     }
     this.#unsentAtMost = this.unsent;

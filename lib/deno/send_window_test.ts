@@ -43,13 +43,13 @@ Deno.test("waiting for a full window ends once half the limit is unsent, or when
   const window = SendWindow.of(session, 1000)!;
   window.add(1200);
   const controller = new AbortController();
-  const waiting = window.drained(controller.signal);
+  const waiting = window.drained(controller.signal, {});
   session.socket.bytesWritten = 800; // 405 unsent: under half the limit
   await waiting;
   assert.equal(window.full, false);
 
   window.add(2000);
-  const aborted = window.drained(controller.signal);
+  const aborted = window.drained(controller.signal, {});
   controller.abort();
   await aborted;
   assert.equal(window.unsent > 500, true, "the abort, not the socket, ended the wait");

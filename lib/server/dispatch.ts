@@ -102,7 +102,7 @@ async function replyAll(
       if (!writeResponse(call, serialize, response, window)) {
         await state.waitForPeer(drained(call, state.signal));
       }
-      if (window?.full) await state.waitForPeer(window.drained(state.signal));
+      if (window?.full) await state.waitForPeer(window.drained(state.signal, call));
     }
     if (state.markEnded(Status.OK, "OK")) call.end(state.trailerIfSet);
   } catch (error) {

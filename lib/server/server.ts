@@ -64,6 +64,8 @@ export interface GrpcServerOptions extends CallHooks {
    * handlers writing them wait (default 1 MiB). Deno 2.8.3's `node:http2`
    * does not hold writes back by HTTP/2 flow control, so without this a
    * client that stops reading would grow the server's memory without bound.
+   * Streams of the connection that still flow while others' readers stopped
+   * write on (`lib/deno/stuck_streams.ts`).
    */
   maxUnsentBytes?: number;
   /**
