@@ -42,6 +42,13 @@ const PREFIX = 5;
  */
 const MESSAGE_COST = 128;
 
+/**
+ * Past this many times its limit, a connection holds every stream back, even
+ * those found to flow beside stopped readers (`stuck_streams.ts`): what bounds
+ * its memory when tries are misjudged.
+ */
+const CEILING = 4;
+
 const windows = new WeakMap<object, SendWindow>();
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -126,7 +133,9 @@ export class SendWindow {
   get full(): boolean {
     if (this.#cost(this.#unsentAtMost) <= this.#maxUnsent) return false;
     this.#unsentAtMost = this.unsent;
-    return this.#cost(this.#unsentAtMost) > this.#maxUnsent;
+    const cost = this.#cost(this.#unsentAtMost);
+    if (cost <= this.#maxUnsent / 2) this.#stuck?.reset();
+    return cost > this.#maxUnsent;
   }
 
   /**
@@ -143,13 +152,14 @@ export class SendWindow {
         break;
       }
       const unsent = this.unsent;
-      if (this.#cost(unsent) <= this.#maxUnsent / 2) {
+      const cost = this.#cost(unsent);
+      if (cost <= this.#maxUnsent / 2) {
         this.#stuck?.reset();
         break;
       }
-      this.#stuck ??= new StuckStreams(this.#maxUnsent / 8);
+      this.#stuck ??= new StuckStreams(this.#maxUnsent / 8, (bytes) => this.#cost(bytes));
       const written = this.#session.socket?.bytesWritten ?? 0;
-      if (this.#stuck.mayWrite(stream, unsent, written)) break;
+      if (cost <= CEILING * this.#maxUnsent && this.#stuck.mayWrite(stream, unsent, written)) break;
       await delay(this.#stuck.trying(stream) ? Math.min(pause, 5) : pause, signal);
       pause = Math.min(pause * 2, 50);
     }

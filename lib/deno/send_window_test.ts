@@ -55,6 +55,20 @@ Deno.test("waiting for a full window ends once half the limit is unsent, or when
   assert.equal(window.unsent > 500, true, "the abort, not the socket, ended the wait");
 });
 
+Deno.test("a full connection that writes nothing lets a waiting stream try a message, unless it holds four times its limit", async () => {
+  const session = connection();
+  const window = SendWindow.of(session, 1000)!;
+  window.add(4_995); // 5,000 unsent, with the prefix: over four times the limit
+  const controller = new AbortController();
+  let tried = false;
+  const waiting = window.drained(controller.signal, {}).then(() => tried = true);
+  await delay(200);
+  assert.equal(tried, false, "held back past the ceiling");
+  session.socket.bytesWritten = 2_000; // 3,000 unsent: full, under the ceiling, then quiet
+  await waiting;
+  assert.equal(window.unsent, 3_000, "let through to try a message, not drained");
+});
+
 Deno.test("a connection whose socket does not count its bytes has no window", () => {
   assert.equal(SendWindow.of({ socket: {} }), undefined);
   assert.equal(SendWindow.of(undefined), undefined);

@@ -16,7 +16,9 @@
  * an allowance; past it, one of them has stopped too, and each is tried
  * again. A stream whose message stayed is tried again after a pause that
  * doubles, up to {@linkcode RETRY_MAX_MS}: a stopped reader costs one message
- * a try, and the allowance once. While streams are tried, other streams
+ * a try, and the allowance once. (The send window still holds every stream
+ * back past a ceiling, whatever this says: a try can be misjudged when bytes
+ * of another stream leave during it.) While streams are tried, other streams
  * joining a connection that flows are let through at once, unless they were
  * among those found to stop. All of it ends once the connection is no longer
  * full.
@@ -32,8 +34,11 @@ export const TRY_MS = 50;
 const QUIET_WAIT_MAX_MS = 200;
 /** The first pause before a stopped stream is tried again; it doubles up to RETRY_MAX_MS. */
 const RETRY_MS = 100;
-/** The longest pause before a stopped stream is tried again. */
-export const RETRY_MAX_MS = 5_000;
+/**
+ * The longest pause before a stopped stream is tried again: each try adds a
+ * message that stays, so a reader stopped for a day costs 8,640 of them.
+ */
+export const RETRY_MAX_MS = 10_000;
 
 interface Mark {
   /** The episode (a time the connection was full) this mark belongs to. */
@@ -75,6 +80,7 @@ interface Try {
  */
 export class StuckStreams {
   readonly #allowance: number;
+  readonly #price: (bytes: number) => number;
   #marks = new WeakMap<object, Mark>();
   #episode = 0;
   #active = false;
@@ -87,9 +93,13 @@ export class StuckStreams {
   #written = 0;
   #lastWriteAt = 0;
 
-  /** Streams found flowing may add `allowance` bytes to what the connection holds, together. */
-  constructor(allowance: number) {
+  /**
+   * Streams found flowing may add `allowance` to what the connection holds,
+   * together, as `price` reckons bytes (by default, a byte each).
+   */
+  constructor(allowance: number, price: (bytes: number) => number = (bytes) => bytes) {
     this.#allowance = allowance;
+    this.#price = price;
   }
 
   /** The connection is no longer full: every stream writes freely again. */
@@ -118,7 +128,7 @@ export class StuckStreams {
     const mark = this.#markOf(stream);
     if (this.#try) return this.#try.stream === stream && this.#letTried(held, now);
     if (this.#group !== undefined && mark.group === this.#group) {
-      if (held - this.#base <= this.#allowance) return true;
+      if (this.#price(held - this.#base) <= this.#allowance) return true;
       this.#group = undefined; // one of the group stopped: each is tried again
       return false;
     }
