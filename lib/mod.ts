@@ -65,8 +65,7 @@
  * - **Memory**: a server streaming to a client that stops reading holds at
  *   most `maxUnsentBytes` (1 MiB) unsent per connection before its handler
  *   is asked for more, while the connection's other streams, read, go on;
- *   channels keep at most 16 KiB of a call's messages for
- *   grpc-js's retries.
+ *   channels keep at most 16 KiB of a call's messages for grpc-js's retries.
  * - **Retries and resumable streams**: {@linkcode retrying} repeats a call
  *   that fails with `UNAVAILABLE` (or as `retryable` says), with backoff, for
  *   up to `retryForMs`; {@linkcode resumable} runs a stream in which each

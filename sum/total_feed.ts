@@ -11,11 +11,12 @@
  */
 
 /**
- * Totals a watcher may fall behind by before it misses some. A server hears the others' commits in bursts: a worker frozen or
- * starved for half a second while the others commit 100,000 numbers a second
- * hears 50,000 at once. With 1,024, a watcher skipped 175 of 1,200 totals
- * when its worker stalled on a loaded machine. An int32 each: 256 KiB per
- * server, whatever the number of watchers.
+ * Totals a watcher may fall behind by before it misses some. A server hears
+ * the others' commits in bursts: a worker frozen or starved for half a
+ * second while the others commit 100,000 numbers a second hears 50,000 at
+ * once. With 1,024, a watcher skipped 175 of 1,200 totals when its worker
+ * stalled on a loaded machine. An int32 each: 256 KiB per server, whatever
+ * the number of watchers.
  */
 export const WATCH_BACKLOG = 65_536;
 

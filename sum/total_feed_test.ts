@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { TotalFeed, TotalsMissed, WATCH_BACKLOG } from "./total_feed.ts";
+import { rejection } from "../testing/async.ts";
 
 /** Follows `feed` from 0 until it has seen `last`. */
 async function followUntil(feed: TotalFeed, last: number): Promise<number[]> {
@@ -33,7 +34,7 @@ Deno.test("a watcher more than the backlog behind ends with TotalsMissed rather 
       if (total === 0) await Promise.resolve().then(() => feed.append(numbers(count)));
     }
   })();
-  const error = await following.then(() => undefined, (error) => error);
+  const error = await rejection(following);
   assert.ok(error instanceof TotalsMissed, String(error));
   assert.equal(
     error.message,

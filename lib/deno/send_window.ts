@@ -134,8 +134,14 @@ export class SendWindow {
     if (this.#cost(this.#unsentAtMost) <= this.#maxUnsent) return false;
     this.#unsentAtMost = this.unsent;
     const cost = this.#cost(this.#unsentAtMost);
-    if (cost <= this.#maxUnsent / 2) this.#stuck?.reset();
-    return cost > this.#maxUnsent;
+    return !this.#emptied(cost) && cost > this.#maxUnsent;
+  }
+
+  /** Whether `cost` is down to half the limit, where every stream writes freely again. */
+  #emptied(cost: number): boolean {
+    if (cost > this.#maxUnsent / 2) return false;
+    this.#stuck?.reset();
+    return true;
   }
 
   /**
@@ -153,10 +159,7 @@ export class SendWindow {
       }
       const unsent = this.unsent;
       const cost = this.#cost(unsent);
-      if (cost <= this.#maxUnsent / 2) {
-        this.#stuck?.reset();
-        break;
-      }
+      if (this.#emptied(cost)) break;
       this.#stuck ??= new StuckStreams(this.#maxUnsent / 8, (bytes) => this.#cost(bytes));
       const written = this.#session.socket?.bytesWritten ?? 0;
       if (cost <= CEILING * this.#maxUnsent && this.#stuck.mayWrite(stream, unsent, written)) break;
